@@ -1,0 +1,35 @@
+"""Where things live. The only module that knows the project's layout.
+
+Paths are built from this file's location, never from the working directory, so the package,
+the CLI and the notebooks behave the same from the repo root, from ``notebooks/`` and under
+papermill. ``TAKEDOWNS_DATA`` overrides the data folder (tests and newsrooms with their own data).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    """The folder holding ``raw/`` and ``processed/``."""
+    override = os.environ.get("TAKEDOWNS_DATA")
+    return Path(override).resolve() if override else PROJECT_ROOT / "data"
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def processed_dir() -> Path:
+    return data_dir() / "processed"
+
+
+def notebooks_dir() -> Path:
+    return PROJECT_ROOT / "notebooks"
+
+
+def reports_dir() -> Path:
+    return PROJECT_ROOT / "reports"
