@@ -1,0 +1,213 @@
+"""The cleaning pipeline: sources.toml -> readers -> canonical rows -> checks -> Parquet.
+
+``clean`` reads everything before it writes anything: a file that cannot be read at all stops
+the run with one sentence and leaves ``data/processed`` as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import __version__
+from analysis.canonical import Canonical, to_canonical
+from analysis.combine import Combined, combine
+from analysis.readers.tabular import read_table
+from analysis.sources import SOURCES_FILE, InputError, Source, load_sources
+from analysis.store import write_outputs
+from analysis.validate import validate_tables
+
+
+@dataclass
+class SourceResult:
+    source: Source
+    sha256: str
+    rows_read: int
+    canonical: Canonical
+
+
+@dataclass
+class CleanResult:
+    combined: Combined
+    manifest: dict
+    written: list[Path]
+
+
+def read_source(source: Source) -> SourceResult:
+    """Read and canonicalise one declared source (no cross-source checks)."""
+    data = source.path.read_bytes()
+    raw = read_table(
+        source.path, sheet=source.sheet, encoding=source.encoding, delimiter=source.delimiter
+    )
+    return SourceResult(
+        source=source,
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows_read=raw.rows_read,
+        canonical=to_canonical(source, raw),
+    )
+
+
+def process(raw_dir: Path) -> tuple[list[SourceResult], Combined]:
+    """Everything ``clean`` does except writing: read, canonicalise, combine, validate."""
+    sources = load_sources(raw_dir)
+    results = [read_source(s) for s in sources]
+    combined = combine([r.canonical for r in results])
+    combined = validate_tables(combined)
+    return results, combined
+
+
+def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
+    """Run the pipeline and write the outputs; returns what was written and the manifest."""
+    results, combined = process(raw_dir)
+    manifest = build_manifest(raw_dir, results, combined)
+    written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
+    return CleanResult(combined, manifest, written)
+
+
+def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
+    """Per source: rows read, kept, rejected and set aside as duplicates.
+
+    Every row read is in exactly one of the three; if not, that is a bug in this package and
+    the run stops rather than publish numbers with rows silently missing.
+    """
+    rejected = combined.rejects.groupby("source_file")["source_row"].apply(
+        lambda s: set(s.dropna().astype(int))
+    )
+    kept: dict[str, set[int]] = {}
+    for frame in combined.tables.values():
+        for file, rows in frame.groupby("source_file")["source_row"]:
+            kept.setdefault(file, set()).update(int(r) for r in rows)
+    dupes = combined.duplicates.groupby("source_file")["source_row"].apply(
+        lambda s: {int(r) for r in s}
+    )
+    out = []
+    for result in results:
+        name = result.source.name
+        bad = rejected.get(name, set())
+        ok = kept.get(name, set()) - bad
+        dup = dupes.get(name, set()) - bad - ok
+        if len(ok) + len(bad) + len(dup) != result.rows_read:
+            raise RuntimeError(
+                f"internal accounting error for {name}: read {result.rows_read} rows but "
+                f"kept {len(ok)} + rejected {len(bad)} + duplicates {len(dup)}"
+            )
+        out.append(
+            {
+                "path": name,
+                "kind": result.source.kind,
+                "sha256": result.sha256,
+                "rows_read": result.rows_read,
+                "rows_kept": len(ok),
+                "rows_rejected": len(bad),
+                "rows_duplicate": len(dup),
+                "messages": result.canonical.messages,
+            }
+        )
+    return out
+
+
+def build_manifest(raw_dir: Path, results: list[SourceResult], combined: Combined) -> dict:
+    sources = accounting(results, combined)
+    toml_sha = hashlib.sha256((raw_dir / SOURCES_FILE).read_bytes()).hexdigest()
+    # The run id depends only on the inputs and the code version, so a re-run on the same inputs
+    # gives the same id, and the same table bytes.
+    fingerprint = json.dumps(
+        [__version__, toml_sha, [(s["path"], s["sha256"]) for s in sources]], sort_keys=True
+    )
+    return {
+        "run_id": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
+        "package_version": __version__,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sources_toml_sha256": toml_sha,
+        "sources": sources,
+        "tables": {name: len(frame) for name, frame in combined.tables.items()},
+        "rejects": len(combined.rejects),
+        "rows_rejected": sum(s["rows_rejected"] for s in sources),
+    }
+
+
+def summary(manifest: dict, out_dir: Path) -> str:
+    """The one-screen summary ``takedowns clean`` prints."""
+    lines = [f"Cleaned {len(manifest['sources'])} sources -> {out_dir}"]
+    width = max(len(s["path"]) for s in manifest["sources"])
+    lines.append(f"  {'source':<{width}}  {'read':>6} {'kept':>6} {'rejected':>8} {'dupes':>6}")
+    for s in manifest["sources"]:
+        lines.append(
+            f"  {s['path']:<{width}}  {s['rows_read']:>6} {s['rows_kept']:>6} "
+            f"{s['rows_rejected']:>8} {s['rows_duplicate']:>6}"
+        )
+        lines.extend(f"  {'':<{width}}  note: {m}" for m in s["messages"])
+    tables = ", ".join(f"{n} {c}" for n, c in manifest["tables"].items())
+    lines.append(f"Tables: {tables}")
+    if manifest["rows_rejected"]:
+        lines.append(
+            f"{manifest['rows_rejected']} rows rejected ({manifest['rejects']} problems): "
+            f"see {out_dir / 'rejects.csv'}"
+        )
+    else:
+        lines.append("No rows rejected.")
+    return "\n".join(lines)
+
+
+def describe_rejects(rejects: pd.DataFrame, limit: int = 20) -> list[str]:
+    """Rejects as sentences: file, row, column, value and reason."""
+    lines = []
+    for r in rejects.head(limit).itertuples(index=False):
+        where = f"{r.source_file}"
+        if pd.notna(r.source_row):
+            where += f", row {r.source_row}"
+        if pd.notna(r.column):
+            where += f", column {r.column!r}"
+        value = "" if pd.isna(r.value) else f" (value {r.value!r})"
+        lines.append(f"{where}{value}: {r.reason}")
+    if len(rejects) > limit:
+        lines.append(f"... and {len(rejects) - limit} more")
+    return lines
+
+
+@dataclass
+class FileReport:
+    headline: str
+    notes: list[str]
+    rejects: pd.DataFrame
+
+
+def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
+    """Check one declared file: its own rows, then its references to orders in other sources.
+
+    Nothing is written. Other sources are read only to resolve order ids; if one of them cannot
+    be read, the reference check is skipped and the report says why.
+    """
+    path = path.resolve()
+    raw_dir = (raw_dir or path.parent).resolve()
+    sources = load_sources(raw_dir)
+    mine = [s for s in sources if s.path == path]
+    if not mine:
+        declared = ", ".join(s.name for s in sources)
+        raise InputError(f"{path}: not declared in {raw_dir / SOURCES_FILE} (declared: {declared})")
+    results = [read_source(s) for s in mine]
+    notes = [m for r in results for m in r.canonical.messages]
+    parts = [r.canonical for r in results]
+    if any(s.kind in ("items", "events", "wide_handles") for s in mine):
+        try:
+            parts += [
+                read_source(s).canonical for s in sources if s.kind == "orders" and s not in mine
+            ]
+        except InputError as err:
+            notes.append(f"order references not checked: {err}")
+    combined = validate_tables(combine(parts))
+    names = {s.name for s in mine}
+    rejects = combined.rejects[combined.rejects["source_file"].isin(names)]
+    read = sum(r.rows_read for r in results)
+    bad = rejects["source_row"].nunique()
+    kinds = "/".join(sorted({s.kind for s in mine}))
+    headline = f"{path.name} ({kinds}): {read} rows read, {bad} rejected"
+    return FileReport(headline, notes, rejects.reset_index(drop=True))
+
+
+__all__ = ["InputError", "clean", "process", "read_source", "summary", "validate_file"]

@@ -1,0 +1,172 @@
+"""Write the processed tables atomically and read them back.
+
+Writing happens in two phases. First every file (Parquet tables, rejects, manifest) is written to
+a temporary name in the destination folder and flushed to disk; this is the slow part, and a crash
+during it leaves the previous outputs untouched. Then each file is moved into place with
+``os.replace`` (atomic on POSIX), the manifest last. Each table records the run's ``run_id`` in its
+Parquet metadata and the manifest lists it, so :func:`read_tables` can tell when a crash landed in
+the instant between two renames and say so instead of mixing runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import schema
+from analysis.sources import InputError
+
+MANIFEST = "manifest.json"
+TABLE_FILES = {name: f"{name}.parquet" for name in schema.TABLES}
+_TMP_PREFIX = ".tmp-"
+
+
+def to_arrow(name: str, frame: pd.DataFrame, metadata: dict[str, str]) -> pa.Table:
+    """A canonical frame as an Arrow table with the declared schema (ids stay strings)."""
+    target = schema.TABLES.get(name, schema.REJECTS)
+    table = pa.Table.from_pandas(frame[target.names], schema=target, preserve_index=False)
+    return table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+
+
+def write_outputs(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    rejects: pd.DataFrame,
+    manifest: dict,
+) -> list[Path]:
+    """Write tables, ``rejects.parquet``/``rejects.csv`` and ``manifest.json`` atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    metadata = {
+        "takedowns.run_id": manifest["run_id"],
+        "takedowns.package_version": manifest["package_version"],
+        "takedowns.sources": json.dumps(
+            {s["path"]: s["sha256"] for s in manifest["sources"]}, sort_keys=True
+        ),
+    }
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, frame in tables.items():
+            target = out_dir / TABLE_FILES[name]
+            staged.append((_stage_parquet(to_arrow(name, frame, metadata), target), target))
+        target = out_dir / "rejects.parquet"
+        staged.append((_stage_parquet(to_arrow("rejects", rejects, metadata), target), target))
+        target = out_dir / "rejects.csv"
+        staged.append((_stage_bytes(safe_csv(rejects).encode("utf-8"), target), target))
+        target = out_dir / MANIFEST
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        staged.append((_stage_bytes(text.encode("utf-8"), target), target))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:  # manifest is last: it names the run the tables belong to
+        os.replace(tmp, target)
+    _fsync_dir(out_dir)
+    return [target for _, target in staged]
+
+
+def _stage_parquet(table: pa.Table, target: Path) -> Path:
+    buffer = io.BytesIO()
+    # No statistics timestamps or created_by varying by run: same input, same bytes.
+    pq.write_table(table, buffer, compression="zstd", store_schema=True)
+    return _stage_bytes(buffer.getvalue(), target)
+
+
+def _stage_bytes(data: bytes, target: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=_TMP_PREFIX + target.name + ".", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporaries an interrupted run left behind; they were never visible as outputs."""
+    for leftover in folder.glob(_TMP_PREFIX + "*"):
+        leftover.unlink(missing_ok=True)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix a cell that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """CSV text that is safe to open in Excel; the Parquet data keep the original text."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_formula)
+    return safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def read_manifest(processed: Path) -> dict:
+    path = processed / MANIFEST
+    if not path.is_file():
+        raise InputError(
+            f"{processed}: no processed data here (no {MANIFEST}); run `takedowns clean` first"
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise InputError(f"{path} is damaged; run `takedowns clean` to rebuild it") from None
+
+
+def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """Read the processed tables back as pandas frames (timestamps UTC, ids as strings).
+
+    Raises :class:`InputError` with the command to run when the folder is missing, incomplete,
+    or holds tables from two different runs.
+    """
+    manifest = read_manifest(processed)
+    out = {}
+    for name in names or tuple(schema.TABLES):
+        path = processed / TABLE_FILES[name]
+        if not path.is_file():
+            raise InputError(f"{path} is missing; run `takedowns clean`")
+        table = pq.read_table(path)
+        run_id = (table.schema.metadata or {}).get(b"takedowns.run_id", b"").decode()
+        if run_id != manifest["run_id"]:
+            raise InputError(
+                f"{path} does not belong to the run in {MANIFEST} (an interrupted clean?); "
+                "run `takedowns clean` again"
+            )
+        out[name] = table.to_pandas(types_mapper=_pandas_types)
+    return out
+
+
+def _pandas_types(arrow_type: pa.DataType):
+    if pa.types.is_int64(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None

@@ -1,0 +1,113 @@
+"""Declarative checks on the final canonical tables (pandera), turned into reject rows.
+
+The normalisers already reject unreadable cells with a precise reason; these schemas are the
+last gate before Parquet. They state the invariants the metrics rely on (vocabularies, key
+formats, counts >= 1, unique order ids) in one place, and any row that breaks one is rejected
+with the check's description rather than written.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import schema
+from analysis.canonical import empty_rejects
+from analysis.combine import Combined
+
+ITEM_ID = r"^(@[a-z0-9_]{1,15}|tweet:\d{1,25}|url:\S+|#\S+)$"
+
+_timestamp = pa.Column("datetime64[us, UTC]", nullable=False)
+
+
+def _text(*checks: pa.Check, nullable: bool = True) -> pa.Column:
+    return pa.Column("str", checks=list(checks), nullable=nullable)
+
+
+def _vocab(values) -> pa.Check:
+    return pa.Check.isin(list(values), error=f"one of {', '.join(values)}")
+
+
+SCHEMAS = {
+    "orders": pa.DataFrameSchema(
+        {
+            "order_id": _text(pa.Check.str_length(1, 200), nullable=False),
+            "country": _text(pa.Check.str_matches(r"^[A-Z]{2}$", error="ISO 3166 alpha-2")),
+            "issued_at": _timestamp,
+            "items_listed": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "time_precision": _text(_vocab(schema.TIME_PRECISIONS), nullable=False),
+        },
+        unique=["order_id"],
+    ),
+    "items": pa.DataFrameSchema(
+        {
+            "order_id": _text(nullable=False),
+            "item_id": _text(pa.Check.str_matches(ITEM_ID, error="item id format"), nullable=False),
+            "item_type": _text(_vocab(schema.ITEM_TYPES), nullable=False),
+            "handle": _text(pa.Check.str_matches(r"^[a-z0-9_]{1,15}$", error="valid handle")),
+            "tweet_id": _text(pa.Check.str_matches(r"^\d{1,25}$", error="digits only")),
+        }
+    ),
+    "events": pa.DataFrameSchema(
+        {
+            "event": _text(_vocab(schema.EVENT_TYPES), nullable=False),
+            "at": _timestamp,
+            "n_items": pa.Column("Int64", pa.Check.ge(1), nullable=False),
+            "time_precision": _text(_vocab(schema.TIME_PRECISIONS), nullable=False),
+        }
+    ),
+    "transparency": pa.DataFrameSchema(
+        {
+            "period_start": _timestamp,
+            "period_end": _timestamp,
+            "compliance_rate": pa.Column(
+                "Float64", pa.Check.in_range(0, 100), nullable=True, coerce=True
+            ),
+        }
+    ),
+}
+
+
+def validate_tables(combined: Combined) -> Combined:
+    """Check every table against :data:`SCHEMAS`; failing rows become rejects and leave."""
+    extra = []
+    tables = dict(combined.tables)
+    for name, table_schema in SCHEMAS.items():
+        frame = tables[name]
+        try:
+            table_schema.validate(frame, lazy=True)
+            continue
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+        rows = cases[cases["index"].notna()]
+        if len(rows) != len(cases):
+            # A column-level failure (wrong dtype, missing column) is a bug here, not bad data.
+            raise RuntimeError(f"{name} table does not match its schema:\n{cases}")
+        index = rows["index"].astype(int).to_numpy()
+        found = frame.loc[index]
+        extra.append(
+            pd.DataFrame(
+                {
+                    "source_file": found["source_file"].to_numpy(),
+                    "source_row": found["source_row"].to_numpy(),
+                    "column": rows["column"].astype("str").to_numpy(),
+                    "value": rows["failure_case"].astype("str").to_numpy(),
+                    "reason": [
+                        f"{name}.{c} fails the check {check}"
+                        for c, check in zip(rows["column"], rows["check"], strict=True)
+                    ],
+                }
+            )
+        )
+        tables[name] = frame.drop(index=sorted(set(index))).reset_index(drop=True)
+    if not extra:
+        return combined
+    rejects = pd.concat([combined.rejects, *extra], ignore_index=True).astype(
+        empty_rejects().dtypes.to_dict()
+    )
+    # A row rejected in one table is rejected in all (e.g. a wide-handle row's events).
+    keys = rejects["source_file"] + "\x1f" + rejects["source_row"].astype("str")
+    for name, frame in tables.items():
+        own = frame["source_file"] + "\x1f" + frame["source_row"].astype("str")
+        tables[name] = frame[~own.isin(set(keys))].reset_index(drop=True)
+    return Combined(tables, rejects, combined.duplicates)
