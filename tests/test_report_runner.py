@@ -1,0 +1,235 @@
+"""The report runner: papermill execution, offline HTML pages, the index, failures and the cache.
+
+Executing notebooks is slow (a kernel each), so the whole file executes four: the two fixture
+notebooks once in a shared run, then the overview twice for the cache. Everything else reads
+those runs' outputs or never reaches execution.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from analysis import report
+from analysis.report import UnknownParameterWarning, run_report
+from analysis.sources import InputError
+
+NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+OVERVIEW = NOTEBOOKS / "00-overview.ipynb"
+BROKEN = NOTEBOOKS / "01-broken.ipynb"
+HEADLINE = "12 orders from IN in three months (hi)."
+CODE_BLOCK = 'class="highlight hl-ipython3"'  # how nbconvert renders a code cell's input
+NETWORK = re.compile(r"<(?:script|link|iframe|img)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Both fixture notebooks, rendered once, with a stale temporary from a 'killed' run."""
+    out_dir = tmp_path_factory.mktemp("run") / "reports"
+    stale = out_dir.parent / ".reports.tmp-999999999-killed"  # no such process
+    (stale / "00-overview").mkdir(parents=True)
+    (stale / "00-overview.html").write_text("<html>half", encoding="utf-8")
+    stderr = io.StringIO()
+    with pytest.warns(UnknownParameterWarning) as warned, contextlib.redirect_stderr(stderr):
+        result = run_report(
+            notebooks=[OVERVIEW, BROKEN],
+            params={"as_of": "2021-03-31", "country": "IN", "not_a_parameter": 1},
+            out_dir=out_dir,
+            lang="hi",
+            workers=2,
+            timeout=120,
+            progress=True,
+            data_fingerprint="run-1",
+        )
+    return SimpleNamespace(
+        result=result,
+        out=out_dir,
+        stale=stale,
+        stderr=stderr.getvalue(),
+        warnings=[str(w.message) for w in warned],
+    )
+
+
+def executed(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_outputs_are_written_for_every_notebook(run):
+    out = run.out
+    assert run.result.out_dir == out
+    assert run.result.index == out / "index.html"
+    assert run.result.pages == [out / "00-overview.html", out / "01-broken.html"]
+    for stem in ("00-overview", "01-broken"):
+        assert (out / f"{stem}.html").is_file()
+        assert (out / f"{stem}.ipynb").is_file()
+    assert set(run.result.timings) == {"00-overview", "01-broken"}
+    assert not run.result.cached
+
+
+def test_parameters_are_injected_only_where_declared(run):
+    overview = executed(run.out / "00-overview.ipynb")["metadata"]["papermill"]["parameters"]
+    assert overview == {
+        "lang": "hi",
+        "as_of": "2021-03-31",
+        "country": "IN",
+        "output_dir": str(run.out / "00-overview"),  # the final folder, not the temporary one
+    }
+    broken = executed(run.out / "01-broken.ipynb")["metadata"]["papermill"]["parameters"]
+    assert broken == {"lang": "hi", "output_dir": str(run.out / "01-broken")}
+    assert any("not_a_parameter" in message for message in run.warnings)
+
+
+def test_notebook_writes_its_charts_into_its_own_folder(run):
+    charts = run.out / "00-overview"
+    assert (charts / "orders-by-month.png").read_bytes().startswith(b"\x89PNG")
+    assert (charts / "orders-by-month.csv").read_text().startswith("month,orders\n")
+
+
+def test_page_is_offline_with_embedded_chart_and_no_code(run):
+    page = (run.out / "00-overview.html").read_text(encoding="utf-8")
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', page)
+    assert not NETWORK.search(page), NETWORK.search(page)
+    assert "<script src" not in page
+    assert "mathjax" not in page.lower() and "require.js" not in page.lower()
+    assert CODE_BLOCK not in page
+    assert "secret_marker_total" not in page  # a variable only the code mentions
+    assert "plt.subplots" not in page
+    assert HEADLINE in page  # outputs stay
+    assert "<title>Fixture overview: orders by month</title>" in page
+    assert '<html lang="hi">' in page
+
+
+def test_index_lists_reports_with_titles_and_headlines(run):
+    index = run.result.index.read_text(encoding="utf-8")
+    assert "<title>Takedown orders: reports</title>" in index
+    assert '<a href="00-overview.html">Fixture overview: orders by month</a>' in index
+    assert '<a href="01-broken.html">Fixture failure: a broken report</a>' in index
+    assert HEADLINE in index
+    assert "Data as of 2021-03-31" in index
+    assert re.search(r"Run on <time datetime=\"\d{4}-\d\d-\d\dT", index)
+    assert "<script" not in index and "http" not in index
+
+
+def test_failing_notebook_is_reported_and_still_rendered(run):
+    (failure,) = run.result.failures
+    assert failure.notebook == BROKEN
+    assert failure.cell_index == 3  # the fourth cell of the stored notebook
+    assert failure.ename == "ZeroDivisionError"
+    assert failure.evalue == "division by zero"
+    message = run.result.message()
+    assert "01-broken.ipynb" in message and "cell 4" in message
+    assert "broken_ratio = 12 / zero_orders" in message
+
+    page = (run.out / "01-broken.html").read_text(encoding="utf-8")
+    assert "ZeroDivisionError" in page and "did not run to the end" in page
+    assert page.count(CODE_BLOCK) == 1  # the failing cell's code, and only that
+    assert "before the failure" in page  # what ran before it
+    assert not NETWORK.search(page)
+    cells = executed(run.out / "01-broken.ipynb")["cells"]
+    errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert [e["ename"] for e in errors] == ["ZeroDivisionError"]
+    assert "Failed at cell 4: ZeroDivisionError" in run.result.index.read_text(encoding="utf-8")
+
+
+def test_progress_is_one_line_per_notebook(run):
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2, run.stderr
+    assert any(re.fullmatch(r"\[[12]/2\] 00-overview \.\.\. done in \d+\.\d s", ln) for ln in lines)
+    assert any(
+        re.fullmatch(r"\[[12]/2\] 01-broken \.\.\. FAILED at cell 4 \(ZeroDivisionError\).*", ln)
+        for ln in lines
+    )
+
+
+def test_temporaries_are_gone_and_a_failed_run_is_not_cached(run):
+    assert not run.stale.exists()
+    assert not list(run.out.parent.glob(".reports.tmp-*"))
+    assert not (run.out / report.CACHE_FILE).exists()
+
+
+def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
+    notebook = tmp_path / "notebooks" / "00-overview.ipynb"
+    notebook.parent.mkdir()
+    shutil.copy(OVERVIEW, notebook)
+    out_dir = tmp_path / "reports"
+    settings = dict(notebooks=[notebook], out_dir=out_dir, data_fingerprint="run-1", workers=1)
+    # the package's own source is part of the key; pin it, others may be editing the tree
+    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-1")
+
+    first = run_report(params={"as_of": "2021-03-31"}, progress=False, **settings)
+    assert first.ok and not first.cached
+
+    monkeypatch.delenv("CI", raising=False)
+    stderr = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stderr(stderr):
+        second = run_report(params={"as_of": "2021-03-31"}, **settings)
+    assert time.perf_counter() - started < 1
+    assert second.cached and second.pages == first.pages and second.index == first.index
+    assert "unchanged" in stderr.getvalue()
+
+    third = run_report(params={"as_of": "2021-04-30"}, progress=False, **settings)
+    assert not third.cached and third.ok
+    parameters = executed(out_dir / "00-overview.ipynb")["metadata"]["papermill"]["parameters"]
+    assert parameters["as_of"] == "2021-04-30"
+    assert "Data as of 2021-04-30" in third.index.read_text(encoding="utf-8")
+    assert (out_dir / "00-overview" / "orders-by-month.png").is_file()
+
+    # Each input of the cache key forces a new run (stopped before any kernel starts).
+    def ran(*args, **kwargs):
+        raise LookupError("executed")
+
+    monkeypatch.setattr(report, "_execute_all", ran)
+    monkeypatch.setenv("CI", "true")
+    again = dict(settings, params={"as_of": "2021-04-30"})
+    with contextlib.redirect_stderr(io.StringIO()) as quiet:
+        assert run_report(**again).cached  # and, with CI set, no progress output
+    assert quiet.getvalue() == ""
+    changes = [
+        dict(again, data_fingerprint="run-2"),
+        dict(again, lang="hi"),
+        dict(again, force=True),
+    ]
+    for change in changes:
+        with pytest.raises(LookupError):
+            run_report(**change)
+    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-2")
+    with pytest.raises(LookupError):
+        run_report(**again)
+    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-1")
+    notebook.write_text(notebook.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(LookupError):
+        run_report(**again)
+
+
+def test_missing_or_clashing_notebooks_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="no such notebook"):
+        run_report(notebooks=[tmp_path / "nope.ipynb"], out_dir=tmp_path / "out")
+    twin = tmp_path / "00-overview.ipynb"
+    shutil.copy(OVERVIEW, twin)
+    with pytest.raises(InputError, match="rename one"):
+        run_report(notebooks=[OVERVIEW, twin], out_dir=tmp_path / "out")
+
+
+def test_index_escapes_text_from_notebooks():
+    outcome = {
+        "stem": "x",
+        "page": "a b.html",
+        "title": "<script>alert(1)</script>",
+        "headline": 'Orders & "items" <rose>',
+        "failure": None,
+    }
+    page = report._index_html([outcome], "2021-03-31 <b>")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Orders &amp; &quot;items&quot; &lt;rose&gt;" in page
+    assert 'href="a%20b.html"' in page
+    assert "2021-03-31 &lt;b&gt;" in page
