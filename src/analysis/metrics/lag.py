@@ -1,0 +1,750 @@
+"""Compliance lag: how long after an order the platform acted on each item it named.
+
+Definitions (docs/methodology.md explains them for readers):
+
+* **Action**: the first ``withheld`` or ``suspended`` event of the item at or after the order's
+  ``issued_at`` and at or before ``as_of``. An event counts for the item whatever order it cites
+  (an event with no ``order_id``, or one citing another order that named the same item, still
+  shows the item was acted on); the cited order is kept in ``action_order_id``. Events before
+  ``issued_at`` are ignored and counted in ``n_ignored_before_issued`` / ``notes``: a lag is
+  never negative. Events after ``as_of`` are ignored (not known yet at ``as_of``). Later
+  restorations do not undo an action: lag measures the *first* action (see reversals).
+* **At or after** is judged at the coarser precision of the two timestamps: an event dated only
+  by day counts if it falls on or after the order's local calendar date.
+* **Units**: an order's lags are in ``days`` when its ``issued_at`` or any action counted for it
+  has day precision, else in ``hours``. The unit is decided per order so an order's median is
+  never a mix. In days, lag is the difference of local calendar dates in whole days (acted on the
+  day of the order = 0 days); in hours it is the exact elapsed time. ``unit="days"`` forces days
+  for every order.
+* **Intervals**: when the action event has ``at_earliest`` (e.g. the previous status snapshot),
+  the action happened between ``at_earliest`` and ``at``: ``lag_lower`` / ``lag_upper`` are the
+  lags at those two ends (the lower one never below 0) and the point ``lag`` is their
+  **midpoint**. Without ``at_earliest`` both bounds equal ``lag``. Running the Kaplan-Meier
+  estimate on ``lag_lower`` and on ``lag_upper`` brackets the result.
+* **Censoring**: items with no action by ``as_of`` are right-censored at ``as_of``
+  (``observed`` False, ``lag`` = time from the order to ``as_of``). They are never dropped and
+  never counted as a zero lag.
+* **Aggregate reports** (events with ``item_id`` null, ``order_id`` set, ``n_items`` = N) are
+  read as *running tallies as reported* ("126 of the 257 had been blocked"), not increments. The
+  number of the order's items acted on by time t is::
+
+      max(named items acted on by t, largest tally reported at or before t)
+
+  capped at the order's population (a :class:`UserWarning` names every order whose uncapped count
+  exceeds its ``items_listed``). Named items and aggregate reports of the same order are thus
+  never added together. Reports of 126 and then 220 of 257 mean 220 acted on, not 346.
+* **Population**: ``items_listed`` where stated, else the number of named items (if more items
+  are named than listed, the named count, with a warning). Orders with neither are skipped.
+* **Rows**: one row per (order, named item) and one row per group of items without a name:
+  ``basis`` ``aggregate`` rows carry the increase of the tally beyond the named items at a
+  report's time, plus one censored row for the order's items not acted on. When named items are
+  first seen acted on *after* a tally had already counted them, their rows get a weight below 1
+  (the rest of them is already inside the earlier aggregate row), and if the tally covers named
+  items never seen acted on, those censored rows get a weight below 1 likewise. An order's
+  weights always add up to its population, and its weighted Kaplan-Meier curve reproduces the
+  tally rule exactly.
+* Events with neither ``item_id`` nor ``order_id`` cannot be attributed to an order and are
+  ignored (e.g. a platform-wide "more than 500 accounts suspended"). Orders issued after
+  ``as_of`` are out of scope and produce no rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .survival import KM_COLUMNS, _km_grouped, _quantiles_grouped
+from .volume import DEFAULT_TZ, _as_utc, _local_us, _parse_instant, _utc_us
+
+ACTION_EVENTS = ("withheld", "suspended")
+
+_SEC_US = 1_000_000
+_HOUR_US = 3600 * _SEC_US
+_DAY_US = 24 * _HOUR_US
+PRECISION_US = {"day": _DAY_US, "hour": _HOUR_US, "minute": 60 * _SEC_US, "second": _SEC_US}
+_NAT = np.iinfo("int64").min
+
+LAG_COLUMNS = [
+    "order_id",
+    "item_id",
+    "basis",
+    "weight",
+    "issued_at",
+    "actioned_at",
+    "action",
+    "action_order_id",
+    "lag",
+    "lag_lower",
+    "lag_upper",
+    "unit",
+    "observed",
+    "censored_at",
+    "approximate",
+    "n_ignored_before_issued",
+    "notes",
+]
+
+
+class MetricWarning(UserWarning):
+    """A data problem a metric worked around (the message names the orders or items)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Small vectorised helpers (also used by reversals.py and snapshots.py)
+# ----------------------------------------------------------------------------------------------
+
+
+def _column(frame: pd.DataFrame, name: str, dtype: str = "str") -> pd.Series:
+    """A column of ``frame``, or an all-missing Series when the frame lacks it."""
+    if name in frame.columns:
+        return frame[name]
+    if dtype == "datetime":
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    return pd.Series(pd.NA, index=frame.index, dtype=dtype)
+
+
+def _normalise_label(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return str(value).strip().lower()
+
+
+def _map_small(values, mapping: dict, default) -> np.ndarray:
+    """Map a (possibly huge) low-cardinality text column through a small dict.
+
+    Values are compared stripped and lower-cased; missing or unknown values get ``default``.
+    Uses factorize, so the Python work is per distinct value, not per row.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    lut = np.array([mapping.get(_normalise_label(u), default) for u in uniques] + [default])
+    return lut[codes]
+
+
+def _label_codes(values, labels) -> np.ndarray:
+    """Position of each value in ``labels`` (stripped, lower-cased); -1 if absent or missing."""
+    return _map_small(values, {lab: i for i, lab in enumerate(labels)}, -1).astype("int64")
+
+
+def _str_take(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A ``str`` array with ``labels[code]`` per row (code -1 gives NA); no per-row Python."""
+    return pd.array(list(labels), dtype="str").take(
+        np.asarray(codes, dtype="int64"), allow_fill=True
+    )
+
+
+def _precision_us(values) -> np.ndarray:
+    """Microseconds in one unit of each row's ``time_precision`` (unknown/missing -> second)."""
+    return _map_small(values, PRECISION_US, _SEC_US).astype("int64")
+
+
+def _floor(local_us: np.ndarray, unit_us: np.ndarray) -> np.ndarray:
+    return (local_us // unit_us) * unit_us
+
+
+def _elapsed(
+    start_us: np.ndarray,
+    start_local: np.ndarray,
+    end_us: np.ndarray,
+    end_local: np.ndarray,
+    in_days: np.ndarray,
+) -> np.ndarray:
+    """Elapsed time, >= 0: whole local calendar days where ``in_days``, else hours (float)."""
+    days = (end_local // _DAY_US - start_local // _DAY_US).astype("float64")
+    hours = (end_us - start_us).astype("float64") / _HOUR_US
+    return np.maximum(np.where(in_days, days, hours), 0.0)
+
+
+def _ts_from_us(us: np.ndarray) -> pd.Series:
+    """UTC timestamps from int64 microseconds (the int64 minimum is NaT in numpy)."""
+    return pd.Series(np.asarray(us, dtype="int64").view("datetime64[us]")).dt.tz_localize("UTC")
+
+
+def _order_by(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Permutation sorting rows by (group, key), stable - like ``np.lexsort((keys, groups))``
+    but quicker on large inputs, above all when the rows are already nearly in key (time)
+    order, as event tables usually are: two stable sorts, the first almost free then."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype="int64")
+    by_key = np.argsort(keys, kind="stable")
+    return by_key[np.argsort(groups[by_key], kind="stable")]
+
+
+def _segment_starts(groups_sorted: np.ndarray) -> np.ndarray:
+    """Boolean mask: first row of each run of equal values in a sorted array."""
+    first = np.ones(len(groups_sorted), dtype=bool)
+    first[1:] = groups_sorted[1:] != groups_sorted[:-1]
+    return first
+
+
+def _name_list(names, limit: int = 20) -> str:
+    names = [str(n) for n in names]
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, MetricWarning, stacklevel=3)
+
+
+# ----------------------------------------------------------------------------------------------
+# lag_items
+# ----------------------------------------------------------------------------------------------
+
+
+def lag_items(
+    orders: pd.DataFrame,
+    items: pd.DataFrame | None,
+    events: pd.DataFrame,
+    *,
+    as_of,
+    tz: str = DEFAULT_TZ,
+    unit: str = "auto",
+) -> pd.DataFrame:
+    """Compliance lag per (order, item), right-censored at ``as_of``.
+
+    Parameters
+    ----------
+    orders, items, events
+        Canonical tables (``items`` may be ``None``: then only aggregate reports count).
+    as_of
+        The time the data describe (str, date or Timestamp; naive values are local time in
+        ``tz``; a date means its local midnight). Events after it are ignored; items not acted
+        on by then are censored at it.
+    tz
+        Time zone for calendar-day arithmetic (default Asia/Kolkata).
+    unit
+        ``"auto"`` (per order, see module notes) or ``"days"`` (whole local days everywhere).
+
+    Returns
+    -------
+    DataFrame, one row per (order, named item) and per group of unnamed items, sorted by order,
+    basis (named first), acted-on first, lag:
+
+    ``order_id``; ``item_id`` (NA for aggregate rows); ``basis`` (``named``/``aggregate``);
+    ``weight`` (items the row stands for, float); ``issued_at``; ``actioned_at`` (UTC ``at`` of
+    the action, NaT if censored); ``action`` (``withheld``/``suspended``; NA if censored);
+    ``action_order_id`` (the order the action event cites, may be NA); ``lag`` (float, in
+    ``unit``; for censored rows the time to ``as_of``); ``lag_lower``/``lag_upper`` (interval
+    bounds, equal to ``lag`` when the time is exact); ``unit`` (``days``/``hours``);
+    ``observed`` (False = right-censored); ``censored_at`` (``as_of`` for censored rows, else
+    NaT); ``approximate`` (an aggregate count reported as approximate, e.g. "~250");
+    ``n_ignored_before_issued`` (action events dated before the order and ignored: for named
+    rows, the item's; for aggregate rows, the order's aggregate reports); ``notes``.
+    """
+    if unit not in ("auto", "days"):
+        raise ValueError('unit must be "auto" or "days"')
+    as_of_ts, _ = _parse_instant(as_of, tz)
+    as_of_us = int(_utc_us(pd.Series([as_of_ts]))[0])
+    as_of_local = int(_local_us(pd.Series([as_of_ts]), tz)[0])
+
+    # --- orders ------------------------------------------------------------------------------
+    o_id_all = _column(orders, "order_id")
+    o_iss_all = _utc_us(_column(orders, "issued_at", "datetime"))
+    o_ok = (o_id_all.notna().to_numpy() & (o_iss_all != _NAT)) & ~o_id_all.duplicated().to_numpy()
+    o_rows = np.flatnonzero(o_ok)
+    all_ids = pd.Index(o_id_all.take(o_rows).astype("str"))
+    in_scope = o_iss_all[o_rows] <= as_of_us
+    remap = np.where(in_scope, np.cumsum(in_scope) - 1, -1)  # all-orders position -> scope
+    scope_rows = o_rows[in_scope]
+    order_ids = pd.array(o_id_all.take(scope_rows), dtype="str")
+    n_orders = len(scope_rows)
+    o_iss_ts = _as_utc(orders["issued_at"].take(scope_rows)) if n_orders else _ts_from_us([])
+    o_iss_us = _utc_us(o_iss_ts)
+    o_iss_local = _local_us(o_iss_ts, tz)
+    o_prec = _precision_us(_column(orders, "time_precision").take(scope_rows))
+    listed = pd.array(_column(orders, "items_listed", "Int64").take(scope_rows), dtype="Int64")
+    listed_known = ~np.asarray(pd.isna(listed), dtype=bool)
+    listed_val = listed.to_numpy(dtype="float64", na_value=np.nan)
+
+    def order_pos(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(position among in-scope orders or -1, known in the orders table at all)."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        pos_u = all_ids.get_indexer(pd.Index(uniques).astype("str")) if len(uniques) else []
+        pos = np.asarray(np.append(pos_u, -1), dtype="int64")[codes]
+        return np.where(pos >= 0, remap[np.maximum(pos, 0)], -1), pos >= 0
+
+    # --- action events -----------------------------------------------------------------------
+    ev_kind_all = _label_codes(events["event"], ACTION_EVENTS)
+    ev_at_all = _utc_us(events["at"])
+    ev_rows = np.flatnonzero((ev_kind_all >= 0) & (ev_at_all != _NAT) & (ev_at_all <= as_of_us))
+    ev_kind = ev_kind_all[ev_rows]
+    ev_at_ts = events["at"].take(ev_rows)
+    ev_at = ev_at_all[ev_rows]
+    ev_local = _local_us(ev_at_ts, tz)
+    early_ts = _column(events, "at_earliest", "datetime").take(ev_rows)
+    ev_early = _utc_us(early_ts)
+    ev_early_local = _local_us(early_ts, tz)
+    bad_early = (ev_early != _NAT) & (ev_early > ev_at)
+    ev_early = np.where(bad_early, _NAT, ev_early)
+    ev_prec = _precision_us(_column(events, "time_precision"))[ev_rows]
+    ev_item_col = _column(events, "item_id")
+    ev_order_col = _column(events, "order_id")
+    ev_item_na = ev_item_col.isna().to_numpy()[ev_rows]
+    ev_order_na = ev_order_col.isna().to_numpy()[ev_rows]
+
+    # --- named items: (order, item) pairs, item codes shared with the events -----------------
+    if items is not None and len(items):
+        it_item_all = _column(items, "item_id")
+        it_pos, it_known = order_pos(_column(items, "order_id"))
+        has_item = it_item_all.notna().to_numpy()
+        unknown = has_item & ~it_known
+        if unknown.any():
+            missing = sorted(set(_column(items, "order_id")[unknown].astype("str")))
+            _warn(
+                f"lag: {int(unknown.sum())} named item(s) belong to order(s) not in the orders "
+                f"table and are left out: {_name_list(missing)}"
+            )
+        it_rows = np.flatnonzero(has_item & (it_pos >= 0))
+        it_item = it_item_all.take(it_rows).astype("str")
+        it_o = it_pos[it_rows]
+    else:
+        it_rows = np.zeros(0, dtype="int64")
+        it_item = pd.Series([], dtype="str")
+        it_o = np.zeros(0, dtype="int64")
+    ev_named = np.flatnonzero(~ev_item_na)
+    joint = pd.concat(
+        [
+            it_item.reset_index(drop=True),
+            ev_item_col.take(ev_rows[ev_named]).astype("str").reset_index(drop=True),
+        ],
+        ignore_index=True,
+    )
+    joint_codes, _ = pd.factorize(joint)
+    it_code = joint_codes[: len(it_rows)]
+    n_item_codes = int(it_code.max()) + 1 if len(it_code) else 0
+    ev_code = np.full(len(ev_rows), -1, dtype="int64")
+    ev_code[ev_named] = joint_codes[len(it_rows) :]
+    ev_code[ev_code >= n_item_codes] = -1  # items no order in scope names
+    # distinct (order, item) pairs
+    dup = pd.Series(it_o.astype("int64") * max(n_item_codes, 1) + it_code).duplicated().to_numpy()
+    pair_row = it_rows[~dup]  # row in ``items``
+    pair_o = it_o[~dup].astype("int64")
+    pair_code = it_code[~dup].astype("int64")
+    n_pairs = len(pair_row)
+    n_named = np.bincount(pair_o, minlength=n_orders)
+
+    # Pair each (order, item) with the item's action events, in time order.
+    e_sel = np.flatnonzero(ev_code >= 0)
+    e_sorted = e_sel[_order_by(ev_code[e_sel], ev_at[e_sel])]  # by item, then time
+    cnt = np.bincount(ev_code[e_sorted], minlength=n_item_codes)
+    start = np.cumsum(cnt) - cnt
+    reps = cnt[pair_code] if n_pairs else np.zeros(0, "int64")
+    p_pair = np.repeat(np.arange(n_pairs), reps)
+    within = np.arange(len(p_pair)) - np.repeat(np.cumsum(reps) - reps, reps)
+    p_ev = e_sorted[np.repeat(start[pair_code] if n_pairs else reps, reps) + within]
+    p_o = pair_o[p_pair]
+    coarse = np.maximum(o_prec[p_o], ev_prec[p_ev])
+    eligible = _floor(ev_local[p_ev], coarse) >= _floor(o_iss_local[p_o], coarse)
+    n_before_pair = np.bincount(p_pair[~eligible], minlength=n_pairs)
+    el_pair, el_ev = p_pair[eligible], p_ev[eligible]
+    first = _segment_starts(el_pair)  # each pair's events are in time order: the earliest
+    act_ev = np.full(n_pairs, -1, dtype="int64")  # index into ev_rows arrays
+    act_ev[el_pair[first]] = el_ev[first]
+    pair_acted = act_ev >= 0
+
+    # --- aggregate reports: item_id null, order_id set ----------------------------------------
+    agg_ev = np.flatnonzero(ev_item_na & ~ev_order_na)
+    agg_o, agg_known = order_pos(ev_order_col.take(ev_rows[agg_ev]))
+    if (~agg_known).any():
+        _warn(
+            "lag: aggregate reports cite order(s) not in the orders table and are ignored: "
+            + _name_list(sorted(set(ev_order_col.take(ev_rows[agg_ev[~agg_known]]).astype("str"))))
+        )
+    agg_ev, agg_o = agg_ev[agg_o >= 0], agg_o[agg_o >= 0]
+    coarse = np.maximum(o_prec[agg_o], ev_prec[agg_ev])
+    eligible = _floor(ev_local[agg_ev], coarse) >= _floor(o_iss_local[agg_o], coarse)
+    n_before_agg = np.bincount(agg_o[~eligible], minlength=n_orders)
+    agg_ev, agg_o = agg_ev[eligible], agg_o[eligible]
+    n_items_col = pd.array(_column(events, "n_items", "Int64").take(ev_rows[agg_ev]), dtype="Int64")
+    agg_n = n_items_col.to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isfinite(agg_n) & (agg_n > 0)
+    agg_ev, agg_o, agg_n = agg_ev[ok], agg_o[ok], agg_n[ok]
+
+    # --- populations -------------------------------------------------------------------------
+    listed_0 = np.nan_to_num(listed_val, nan=0.0)
+    over_named = listed_known & (n_named > listed_0)
+    if over_named.any():
+        _warn(
+            "lag: more items are named than the order lists (the named count is used as the "
+            f"population): {_name_list(np.asarray(order_ids)[over_named])}"
+        )
+    population = np.where(listed_known, np.fmax(listed_0, n_named), n_named).astype("float64")
+    no_pop = population <= 0
+    if len(agg_o) and no_pop[agg_o].any():
+        _warn(
+            "lag: order(s) with aggregate reports but neither items_listed nor named items "
+            "(no population to measure against) are skipped: "
+            + _name_list(sorted(set(np.asarray(order_ids)[agg_o[no_pop[agg_o]]])))
+        )
+    keep = ~no_pop[agg_o]
+    agg_ev, agg_o, agg_n = agg_ev[keep], agg_o[keep], agg_n[keep]
+
+    # --- per-order timeline: named first actions and tallies (the tally rule) -----------------
+    acted_pairs = np.flatnonzero(pair_acted)
+    # Only orders with a tally need the timeline: elsewhere the named items are the whole story.
+    has_tally = np.zeros(n_orders, dtype=bool)
+    has_tally[agg_o] = True
+    tl_pairs = acted_pairs[has_tally[pair_o[acted_pairs]]]
+    tl = (
+        pd.DataFrame(
+            {
+                "o": np.concatenate([pair_o[tl_pairs], agg_o]),
+                "t": np.concatenate([ev_at[act_ev[tl_pairs]], ev_at[agg_ev]]),
+                "k": np.concatenate([np.ones(len(tl_pairs)), np.zeros(len(agg_o))]),
+                "tally": np.concatenate([np.full(len(tl_pairs), np.nan), agg_n]),
+            }
+        )
+        .groupby(["o", "t"], sort=True)
+        .agg(k=("k", "sum"), tally=("tally", "max"))
+        .reset_index()
+    )
+    tl_o = tl["o"].to_numpy()
+    tl_t = tl["t"].to_numpy()
+    tl_k = tl["k"].to_numpy()
+    named_cum = tl.groupby("o")["k"].cumsum().to_numpy()
+    tally_cm = tl["tally"].fillna(0.0).groupby(tl_o).cummax().to_numpy()
+    uncapped = np.maximum(named_cum, tally_cm)
+    over = listed_known[tl_o] & (uncapped > np.where(listed_known, listed_0, np.inf)[tl_o])
+    if over.any():
+        _warn(
+            "lag: the count of items acted on exceeds items_listed and is capped at it for: "
+            + _name_list(sorted(set(np.asarray(order_ids)[np.unique(tl_o[over])])))
+        )
+    acted_total = np.maximum(named_cum, np.minimum(tally_cm, population[tl_o]))
+    surplus = acted_total - named_cum  # items acted on beyond the named ones
+    prev = np.zeros(len(tl_o))
+    if len(tl_o):
+        prev[1:] = surplus[:-1]
+        prev[_segment_starts(tl_o)] = 0.0
+    d_surplus = surplus - prev
+    last = np.ones(len(tl_o), dtype=bool)
+    last[:-1] = tl_o[1:] != tl_o[:-1]
+    surplus_final = np.zeros(n_orders)
+    surplus_final[tl_o[last]] = surplus[last]
+    named_final = np.bincount(pair_o[acted_pairs], minlength=n_orders)
+
+    # Named items first seen acted on after a tally had already counted them: lower weight.
+    pair_weight = np.ones(n_pairs)
+    reduce = d_surplus < -1e-12
+    if reduce.any():
+        red = pd.DataFrame(
+            {"o": tl_o[reduce], "t": tl_t[reduce], "r": -d_surplus[reduce] / tl_k[reduce]}
+        )
+        m = pd.DataFrame(
+            {"p": tl_pairs, "o": pair_o[tl_pairs], "t": ev_at[act_ev[tl_pairs]]}
+        ).merge(red, on=["o", "t"], how="inner")
+        pair_weight[m["p"].to_numpy()] -= m["r"].to_numpy()
+    # Named items never seen acted on, which the tally says were: spread the excess over them.
+    unnamed = population - n_named
+    cens_named = n_named - named_final
+    excess = np.maximum(surplus_final - unnamed, 0.0)
+    cens_share = np.divide(excess, cens_named, out=np.zeros(n_orders), where=cens_named > 0)
+    pair_weight = np.where(pair_acted, pair_weight, 1.0 - cens_share[pair_o])
+
+    # Aggregate rows: increases of the surplus, at the report that raised it.
+    grow = d_surplus > 1e-12
+    rep = pd.DataFrame({"o": agg_o, "t": ev_at[agg_ev], "n": agg_n, "ev": agg_ev})
+    rep = rep.sort_values(["o", "t", "n"], ascending=[True, True, False]).drop_duplicates(
+        ["o", "t"]
+    )
+    agg_rows = pd.DataFrame({"o": tl_o[grow], "t": tl_t[grow], "w": d_surplus[grow]}).merge(
+        rep[["o", "t", "ev"]], on=["o", "t"], how="left"
+    )
+    ar_o = agg_rows["o"].to_numpy(dtype="int64")
+    ar_ev = agg_rows["ev"].to_numpy(dtype="int64")
+    unnamed_left = np.maximum(unnamed - surplus_final, 0.0)
+
+    # --- units per order ---------------------------------------------------------------------
+    days = (o_prec >= _DAY_US) | (unit == "days")
+    days[pair_o[acted_pairs][ev_prec[act_ev[acted_pairs]] >= _DAY_US]] = True
+    days[ar_o[ev_prec[ar_ev] >= _DAY_US]] = True
+
+    # --- assemble ----------------------------------------------------------------------------
+    cens_o = np.flatnonzero((unnamed_left > 1e-12) & ~no_pop)
+    n_n, n_a, n_c = n_pairs, len(ar_o), len(cens_o)
+    part_o = np.concatenate([pair_o, ar_o, cens_o]).astype("int64")
+    observed = np.concatenate([pair_acted, np.ones(n_a, bool), np.zeros(n_c, bool)])
+    row_ev = np.concatenate([act_ev, ar_ev, np.full(n_c, -1, "int64")])
+    has_ev = row_ev >= 0
+    safe_ev = np.where(has_ev, row_ev, 0)
+
+    def take(arr: np.ndarray, fill) -> np.ndarray:
+        if not len(arr):
+            return np.full(len(row_ev), fill, dtype="int64")
+        return np.where(has_ev, arr[safe_ev], fill)
+
+    end_us = np.where(observed, take(ev_at, _NAT), as_of_us)
+    end_local = np.where(observed, take(ev_local, _NAT), as_of_local)
+    early_us = take(ev_early, _NAT)
+    early_local = take(ev_early_local, _NAT)
+    start_us, start_local = o_iss_us[part_o], o_iss_local[part_o]
+    in_days = days[part_o]
+    upper = _elapsed(start_us, start_local, end_us, end_local, in_days)
+    has_interval = observed & (early_us != _NAT)
+    lower = np.where(
+        has_interval,
+        _elapsed(
+            start_us,
+            start_local,
+            np.where(has_interval, early_us, start_us),
+            np.where(has_interval, early_local, start_local),
+            in_days,
+        ),
+        upper,
+    )
+    lag = np.where(has_interval, (lower + upper) / 2.0, upper)
+    weight = np.concatenate([pair_weight, agg_rows["w"].to_numpy(), unnamed_left[cens_o]])
+    n_before = np.concatenate([n_before_pair, n_before_agg[ar_o], n_before_agg[cens_o]])
+
+    approx_src = (
+        _column(events, "n_items_is_approximate", "boolean").take(ev_rows).fillna(False)
+    ).to_numpy(dtype=bool)
+    approximate = np.concatenate(
+        [np.zeros(n_n, bool), approx_src[ar_ev] if n_a else np.zeros(0, bool), np.zeros(n_c, bool)]
+    )
+
+    # notes: one text per distinct (ignored count, reduced weight) - no per-row Python
+    reduced = (np.arange(len(part_o)) < n_n) & (weight < 1 - 1e-12)
+    note_key = n_before.astype("int64") * 2 + reduced
+    note_codes, note_keys = pd.factorize(note_key)
+    note_labels = []
+    for key in note_keys:
+        k, red = divmod(int(key), 2)
+        parts = []
+        if k:
+            parts.append(f"{k} withheld/suspended event(s) dated before the order were ignored")
+        if red:
+            parts.append(
+                "an aggregate report already counts more of this order's items than the named "
+                "ones seen acted on, so part of this item is counted there (see weight)"
+            )
+        note_labels.append("; ".join(parts) if parts else None)
+    note_codes = np.where(note_key == 0, -1, note_codes)
+    note_labels = [lab if lab is not None else "" for lab in note_labels]
+
+    # Sort (order, named first, acted on first, lag) on the arrays, then build the columns once.
+    order_rank = np.empty(n_orders, dtype="int64")
+    order_rank[np.argsort(np.asarray(order_ids, dtype=object).astype(str), kind="stable")] = (
+        np.arange(n_orders)
+    )
+    is_agg = np.arange(len(part_o)) >= n_n
+    srt = np.lexsort((lag, ~observed, is_agg, order_rank[part_o]))
+    item_pos = np.concatenate([np.flatnonzero(~dup), np.full(n_a + n_c, -1, "int64")])[srt]
+    ev_pos = np.where(has_ev, ev_rows[safe_ev] if len(ev_rows) else -1, -1)[srt]
+    observed, has_ev = observed[srt], has_ev[srt]
+    item_src = pd.array(it_item.array if n_pairs else [], dtype="str")
+    out = pd.DataFrame(
+        {
+            "order_id": order_ids.take(part_o[srt]),
+            "item_id": item_src.take(item_pos, allow_fill=True),
+            "basis": _str_take(("named", "aggregate"), is_agg[srt].astype(int)),
+            "weight": weight[srt],
+            "issued_at": _ts_from_us(start_us[srt]),
+            "actioned_at": _ts_from_us(np.where(observed, end_us[srt], _NAT)),
+            "action": _str_take(ACTION_EVENTS, np.where(has_ev, take(ev_kind, -1)[srt], -1)),
+            "action_order_id": pd.array(ev_order_col, dtype="str").take(ev_pos, allow_fill=True),
+            "lag": lag[srt],
+            "lag_lower": lower[srt],
+            "lag_upper": upper[srt],
+            "unit": _str_take(("hours", "days"), in_days[srt].astype(int)),
+            "observed": observed,
+            "censored_at": _ts_from_us(np.where(observed, _NAT, as_of_us)),
+            "approximate": approximate[srt],
+            "n_ignored_before_issued": pd.array(n_before[srt], dtype="Int64"),
+            "notes": _str_take(note_labels, note_codes[srt]),
+        }
+    )
+    # Named rows stay even at weight 0 (the item is listed; the note says why). Aggregate rows
+    # are only made for positive weights.
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Summaries
+# ----------------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = [
+    "order_id",
+    "issued_at",
+    "as_of",
+    "items",
+    "actioned",
+    "censored",
+    "share_actioned",
+    "share_unactioned_at_as_of",
+    "km_median",
+    "km_median_lower",
+    "km_median_upper",
+    "km_q25",
+    "km_q25_lower",
+    "km_q25_upper",
+    "km_q75",
+    "km_q75_lower",
+    "km_q75_upper",
+    "unit",
+    "deadline",
+    "deadline_basis",
+    "share_within_deadline",
+    "notes",
+]
+
+
+def lag_summary(
+    lag_items_df: pd.DataFrame,
+    *,
+    deadline_hours: float | None = None,
+    orders: pd.DataFrame | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """One row per order: how many items were acted on, how fast, and within the deadline.
+
+    Parameters
+    ----------
+    lag_items_df
+        Output of :func:`lag_items`.
+    deadline_hours
+        Deadline in hours after ``issued_at`` for orders that state none (e.g. 36).
+    orders
+        The orders table; its ``deadline_at`` (where stated) takes precedence over
+        ``deadline_hours``.
+
+    Returns
+    -------
+    ``order_id``, ``issued_at``, ``as_of``; ``items`` (population N, weighted);
+    ``actioned`` / ``censored`` (items acted on / still waiting at ``as_of``) and their shares
+    ``share_actioned`` / ``share_unactioned_at_as_of``; Kaplan-Meier quantiles in ``unit`` with
+    their 95% intervals: ``km_median`` (+``_lower``/``_upper``), ``km_q25`` (time by which a
+    quarter were acted on) and ``km_q75`` (three quarters). A quantile is NaN when it is **not
+    reached** (e.g. fewer than half acted on by ``as_of``: the median wait is longer than the
+    time observed) - never 0. ``deadline`` (in ``unit``; in days the deadline is rounded *up*
+    to whole days, so an action on the deadline's day counts as in time), ``deadline_basis``
+    (``deadline_at`` / ``deadline_hours`` / NA when neither is known) and
+    ``share_within_deadline``: weighted share of the N items acted on with ``lag`` <= deadline.
+    It is NA when no deadline is known, or when ``as_of`` came before the deadline (the rest
+    could still be acted on in time; ``notes`` says so). Interval-timed actions use the midpoint
+    ``lag``.
+    """
+    df = lag_items_df
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in SUMMARY_COLUMNS})
+    codes, uniq = pd.factorize(df["order_id"].astype("str"), sort=True)
+    n = len(uniq)
+    w = df["weight"].to_numpy(dtype="float64")
+    obs = df["observed"].to_numpy(dtype=bool)
+    lag = df["lag"].to_numpy(dtype="float64")
+    total = np.bincount(codes, weights=w, minlength=n)
+    acted = np.bincount(codes, weights=np.where(obs, w, 0.0), minlength=n)
+    first_rows = np.unique(codes, return_index=True)[1]  # codes are 0..n-1
+    unit_col = df["unit"].astype("str").to_numpy()[first_rows]
+    issued = df["issued_at"].iloc[first_rows].reset_index(drop=True)
+    as_of = df["censored_at"].dropna()
+    as_of_value = as_of.iloc[0] if len(as_of) else pd.NaT
+    censor_lag = pd.Series(np.where(obs, np.nan, lag)).groupby(codes).max().reindex(range(n))
+
+    table = _km_grouped(codes, lag, obs, w, conf_level)
+    quant = {q: _quantiles_grouped(table, q, n) for q in (0.5, 0.25, 0.75)}
+
+    # Deadlines, in hours after issued_at.
+    dl_hours = np.full(n, np.nan)
+    basis = np.full(n, None, dtype=object)
+    if deadline_hours is not None:
+        dl_hours[:] = float(deadline_hours)
+        basis[:] = "deadline_hours"
+    if orders is not None and "deadline_at" in orders.columns:
+        od = orders[["order_id", "deadline_at"]].dropna().drop_duplicates("order_id")
+        pos = pd.Index(od["order_id"].astype("str")).get_indexer(pd.Index(uniq).astype("str"))
+        has = pos >= 0
+        dl_us = _utc_us(od["deadline_at"])[np.maximum(pos, 0)] if len(od) else np.zeros(n, "int64")
+        hours = (dl_us - _utc_us(issued)).astype("float64") / _HOUR_US
+        dl_hours = np.where(has, hours, dl_hours)
+        basis = np.where(has, "deadline_at", basis)
+    in_days = unit_col == "days"
+    deadline = np.where(in_days, np.ceil(dl_hours / 24.0), dl_hours)
+    notes = np.full(n, None, dtype=object)
+    bad = np.isfinite(deadline) & (deadline < 0)
+    notes[bad] = "deadline is before the order was issued; not used"
+    deadline = np.where(bad, np.nan, deadline)
+    within_w = np.bincount(
+        codes, weights=np.where(obs & (lag <= deadline[codes] + 1e-9), w, 0.0), minlength=n
+    )
+    share_within = np.where(
+        np.isfinite(deadline), within_w / np.where(total > 0, total, np.nan), np.nan
+    )
+    not_passed = np.isfinite(deadline) & (censor_lag.to_numpy() < deadline)
+    share_within = np.where(not_passed, np.nan, share_within)
+    notes[not_passed] = "deadline had not passed at as_of: share within deadline not yet known"
+
+    def q(qq, col):
+        return quant[qq][col].to_numpy()
+
+    out = pd.DataFrame(
+        {
+            "order_id": pd.array(np.asarray(uniq, dtype=object), dtype="str"),
+            "issued_at": issued,
+            "as_of": pd.Series([as_of_value] * n, dtype="datetime64[us, UTC]"),
+            "items": total,
+            "actioned": acted,
+            "censored": total - acted,
+            "share_actioned": acted / np.where(total > 0, total, np.nan),
+            "share_unactioned_at_as_of": (total - acted) / np.where(total > 0, total, np.nan),
+            "km_median": q(0.5, "estimate"),
+            "km_median_lower": q(0.5, "lower"),
+            "km_median_upper": q(0.5, "upper"),
+            "km_q25": q(0.25, "estimate"),
+            "km_q25_lower": q(0.25, "lower"),
+            "km_q25_upper": q(0.25, "upper"),
+            "km_q75": q(0.75, "estimate"),
+            "km_q75_lower": q(0.75, "lower"),
+            "km_q75_upper": q(0.75, "upper"),
+            "unit": pd.array(unit_col, dtype="str"),
+            "deadline": deadline,
+            "deadline_basis": pd.array(np.where(np.isfinite(deadline), basis, None), dtype="str"),
+            "share_within_deadline": share_within,
+            "notes": pd.array(notes, dtype="str"),
+        }
+    )
+    for c in ("items", "actioned", "censored"):
+        out[c] = out[c].round(9)
+    return out
+
+
+def survival_curve(
+    lag_items_df: pd.DataFrame, order_id=None, *, conf_level: float = 0.95
+) -> pd.DataFrame:
+    """Weighted Kaplan-Meier table of the lags, for charts.
+
+    ``order_id``: one order id, a list of them, or ``None`` for all rows pooled. Returns the
+    :func:`~analysis.metrics.survival.kaplan_meier` columns plus ``unit``. ``survival`` is the
+    share of items **not yet acted on**; ``1 - survival`` is the share acted on. If the pooled
+    orders mix days and hours, hours are converted to fractional days (/24) with a warning; call
+    ``lag_items(..., unit="days")`` for calendar days throughout.
+    """
+    df = lag_items_df
+    if order_id is not None:
+        wanted = [order_id] if isinstance(order_id, str) else list(order_id)
+        df = df.loc[df["order_id"].isin(wanted)]
+    units = sorted(set(df["unit"].dropna().astype("str")))
+    lag = df["lag"].to_numpy(dtype="float64")
+    unit_name = units[0] if units else "hours"
+    if len(units) > 1:
+        warnings.warn(
+            "survival_curve: orders measured in days and in hours were pooled; hours were "
+            'divided by 24. Use lag_items(..., unit="days") for calendar days throughout.',
+            MetricWarning,
+            stacklevel=2,
+        )
+        lag = np.where(df["unit"].astype("str").to_numpy() == "hours", lag / 24.0, lag)
+        unit_name = "days"
+    table = _km_grouped(
+        np.zeros(len(df), dtype="int64"),
+        lag,
+        df["observed"].to_numpy(dtype=bool),
+        df["weight"].to_numpy(dtype="float64"),
+        conf_level,
+    )
+    table = table.drop(columns="group").reset_index(drop=True)
+    table["unit"] = pd.array([unit_name] * len(table), dtype="str")
+    return table[[*KM_COLUMNS, "unit"]]
