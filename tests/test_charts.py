@@ -31,7 +31,7 @@ from matplotlib.ft2font import LoadFlags
 from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
-from analysis import charts
+from analysis import charts, wording
 
 TZ = "Asia/Kolkata"
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -206,12 +206,12 @@ def reversal_en():
 
 
 def test_labels_exist_in_both_languages_and_hindi_is_devanagari():
-    assert set(charts.LABELS["en"]) == set(charts.LABELS["hi"])
-    for key, value in charts.LABELS["hi"].items():
+    assert set(wording.LABELS["en"]) == set(wording.LABELS["hi"])
+    for key, value in wording.LABELS["hi"].items():
         values = value if isinstance(value, list) else [value]
         for text in values:
             assert DEVANAGARI.search(text), f"LABELS['hi'][{key!r}] = {text!r} is not Hindi"
-    assert len(charts.LABELS["en"]["months"]) == len(charts.LABELS["hi"]["months"]) == 12
+    assert len(wording.LABELS["en"]["months"]) == len(wording.LABELS["hi"]["months"]) == 12
     assert charts.label("source", "hi") == "स्रोत"
     assert charts.label("data_as_of", "en", date="2021-02-12") == "Data as of 2021-02-12"
     with pytest.raises(ValueError, match="lang"):
@@ -460,8 +460,8 @@ def test_empty_frames_draw_no_data():
 
 
 def _english_fixed_texts() -> set[str]:
-    out = set(charts.LABELS["en"]["months"])
-    for key, value in charts.LABELS["en"].items():
+    out = set(wording.LABELS["en"]["months"])
+    for key, value in wording.LABELS["en"].items():
         if key in ("months", "scope_twitter"):  # "Twitter" is also a data word
             continue
         static = re.sub(r"\{[^}]*\}", "", str(value)).strip(" :()")

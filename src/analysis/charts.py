@@ -4,9 +4,9 @@ Every chart has the same frame: a **title that states the finding** and a **subt
 the method** (both written by the caller, who knows the numbers), a **source line** naming the data
 and the date it describes, and key events (order issued, blocked, restored, a deadline) drawn as a
 vertical line with a short label. Every fixed text a chart draws (axis labels, legend entries,
-"Source", month names...) comes from :data:`LABELS`, so ``lang="hi"`` draws the whole chart in
-Hindi. The bundled Hind font covers Latin and Devanagari; matplotlib shapes Devanagari (conjuncts,
-matras) through libraqm, so no system font is needed.
+"Source", month names...) comes from :data:`analysis.wording.LABELS`, so ``lang="hi"`` draws the
+whole chart in Hindi. The bundled Hind font covers Latin and Devanagari; matplotlib shapes
+Devanagari (conjuncts, matras) through libraqm, so no system font is needed.
 
 Chart functions take DataFrames (the metric tables) and return a :class:`Chart`: the matplotlib
 ``Figure`` and the DataFrame it plotted (``fig, data = volume_chart(...)`` works). They never read
@@ -40,6 +40,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from analysis.store import safe_csv
+from analysis.wording import _labels, label
+from analysis.wording import fmt_date_short as _fmt_date
 
 DEFAULT_TZ = "Asia/Kolkata"
 FONT_FAMILY = "Hind"
@@ -86,124 +88,14 @@ EVENT_COLORS = {
     "deadline": "#333333",
 }
 
-#: Every fixed text the charts draw, per language. Templates use ``str.format`` fields.
-LABELS: dict[str, dict[str, object]] = {
-    "en": {
-        "source": "Source",
-        "data_as_of": "Data as of {date}",
-        "order_issued": "Order issued",
-        "blocked": "Blocked",
-        "restored": "Restored",
-        "reblocked": "Re-blocked",
-        "deadline": "Deadline",
-        "deadline_value": "Deadline: {value}",
-        "items": "Items named in orders",
-        "orders": "Orders issued",
-        "partial_period": "Partial period",
-        "partial_year": "Partial year",
-        "context_title": "Items blocked under IT Act s.69A, per year",
-        "scope_all_intermediaries": "All platforms",
-        "scope_twitter": "Twitter",
-        "hours_since_order": "Hours since the order",
-        "days_since_order": "Days since the order",
-        "share_not_actioned": "Share not yet actioned",
-        "confidence_band": "95% confidence band",
-        "censored": "Still waiting at data date (censored)",
-        "withheld": "Withheld",
-        "still_withheld": "Still withheld at data date",
-        "same_day": "same day",
-        "duration_hours": "{n} h",
-        "duration_days": "{n} days",
-        "duration_one_day": "1 day",
-        "n_items_lane": "{n} items (order {order})",
-        "n_items_lane_no_order": "{n} items",
-        "redacted_item": "Item {n}",
-        "lanes_truncated": "Showing {shown} of {total} rows",
-        "no_data": "No data",
-        "months": [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
-        ],
-    },
-    "hi": {
-        "source": "स्रोत",
-        "data_as_of": "आँकड़े {date} तक",
-        "order_issued": "आदेश जारी",
-        "blocked": "रोका गया",
-        "restored": "बहाल",
-        "reblocked": "फिर से रोका गया",
-        "deadline": "समय-सीमा",
-        "deadline_value": "समय-सीमा: {value}",
-        "items": "आदेशों में दर्ज आइटम",
-        "orders": "जारी आदेश",
-        "partial_period": "अधूरी अवधि",
-        "partial_year": "अधूरा वर्ष",
-        "context_title": "आईटी अधिनियम धारा 69A के तहत हर साल रोके गए आइटम",
-        "scope_all_intermediaries": "सभी प्लेटफ़ॉर्म",
-        "scope_twitter": "ट्विटर",
-        "hours_since_order": "आदेश के बाद घंटे",
-        "days_since_order": "आदेश के बाद दिन",
-        "share_not_actioned": "जिन पर अभी कार्रवाई नहीं हुई",
-        "confidence_band": "95% विश्वास अंतराल",
-        "censored": "आँकड़ों की तारीख़ तक कार्रवाई बाकी",
-        "withheld": "रोका हुआ",
-        "still_withheld": "आँकड़ों की तारीख़ तक रोका हुआ",
-        "same_day": "उसी दिन",
-        "duration_hours": "{n} घंटे",
-        "duration_days": "{n} दिन",
-        "duration_one_day": "1 दिन",
-        "n_items_lane": "{n} आइटम (आदेश {order})",
-        "n_items_lane_no_order": "{n} आइटम",
-        "redacted_item": "आइटम {n}",
-        "lanes_truncated": "{total} में से {shown} पंक्तियाँ दिखाई गई हैं",
-        "no_data": "कोई आँकड़ा नहीं",
-        "months": [
-            "जनवरी",
-            "फ़रवरी",
-            "मार्च",
-            "अप्रैल",
-            "मई",
-            "जून",
-            "जुलाई",
-            "अगस्त",
-            "सितंबर",
-            "अक्तूबर",
-            "नवंबर",
-            "दिसंबर",
-        ],
-    },
-}
-
-#: Annotation kinds whose label comes from :data:`LABELS` (any other string is drawn as given).
+#: Annotation kinds whose label comes from :data:`analysis.wording.LABELS` (any other string is
+#: drawn as given).
 EVENT_KINDS = ("order_issued", "blocked", "restored", "reblocked", "deadline")
 
 
 # ----------------------------------------------------------------------------------------------
 # Style
 # ----------------------------------------------------------------------------------------------
-
-
-def _labels(lang: str) -> dict[str, object]:
-    try:
-        return LABELS[lang]
-    except KeyError:
-        raise ValueError(f"lang must be one of {', '.join(LABELS)}; got {lang!r}") from None
-
-
-def label(key: str, lang: str = "en", **fields) -> str:
-    """The fixed text ``key`` in ``lang``, with ``fields`` filled in."""
-    text = _labels(lang)[key]
-    return str(text).format(**fields) if fields else str(text)
 
 
 def font_files() -> list[Path]:
@@ -385,12 +277,6 @@ def _num(values) -> np.ndarray:
     s = s.astype("datetime64[us]")
     nums = (s - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(dtype="float64") / 86400
     return nums
-
-
-def _fmt_date(ts: pd.Timestamp, lang: str, *, year: bool = True) -> str:
-    months = _labels(lang)["months"]
-    text = f"{ts.day} {months[ts.month - 1]}"
-    return f"{text} {ts.year}" if year else text
 
 
 class HouseDateFormatter(Formatter):
@@ -1150,10 +1036,22 @@ def survival_chart(
                 )
             )
         _legend_below(layout, handles)
-        xmax = float(data["time"].max())
-        if deadline is not None:
-            xmax = max(xmax, float(deadline))
+        last = float(data["time"].max())
+        xmax = _survival_horizon(data, deadline, unit)
         ax.set_xlim(0, (xmax or 1.0) * 1.05)
+        if last > xmax * 1.05:
+            # Long flat tails (items censored months later) would squash the part that matters;
+            # the axis stops after the last action and says where the curves end.
+            ax.text(
+                0.99,
+                0.97,
+                label("continues", lang, value=_duration_text(last, unit, lang)),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=mpl.rcParams["xtick.labelsize"],
+                color="#444444",
+            )
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_locator(mpl.ticker.FixedLocator([0, 25, 50, 75, 100]))
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
@@ -1193,6 +1091,16 @@ def _duration_text(duration, unit, lang: str) -> str | None:
     if unit == "days" and value == 1:
         return label("duration_one_day", lang)
     return label(f"duration_{unit}", lang, n=_fmt_number(value))
+
+
+def _survival_horizon(data: pd.DataFrame, deadline: float | None, unit: str) -> float:
+    """How far the time axis runs: twice the last time anything was actioned (at least a week,
+    or two days in hours, and past the deadline), never beyond the data."""
+    last = float(data["time"].max())
+    acted = data.loc[data["events"] > 0, "time"] if "events" in data else data["time"]
+    horizon = 2 * float(acted.max()) if len(acted) else last
+    horizon = max(horizon, 7.0 if unit == "days" else 48.0, 2 * float(deadline or 0))
+    return min(horizon, last) if last else horizon
 
 
 def reversal_timeline(
