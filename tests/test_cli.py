@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 
 import pytest
 
+from analysis import cli
 from analysis.cli import main
+from analysis.sources import InputError
 
 
 @pytest.fixture
@@ -68,3 +71,49 @@ def test_a_missing_mapped_header_names_the_header_and_the_file(raw, capsys):
     assert main(["clean", "--raw", str(raw), "--out", str(raw.parent / "o")]) == 2
     err = capsys.readouterr().err
     assert "orders.csv: header 'Plat form X' (mapped to 'platform' in sources.toml)" in err
+
+
+@pytest.fixture(scope="module")
+def builtin(tmp_path_factory, request):
+    base = tmp_path_factory.mktemp("builtin")
+    shutil.copytree(request.config.rootpath / "data" / "raw", base / "raw")
+    assert main(["clean", "--raw", str(base / "raw"), "--out", str(base / "processed")]) == 0
+    return base
+
+
+def test_metrics_lag_prints_the_numbers_the_report_charts(builtin, capsys):
+    capsys.readouterr()
+    args = ["metrics", "lag", "--data", str(builtin), "--as-of", "2021-02-28", "--format", "json"]
+    assert main(args) == 0
+    rows = {r["order_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["IN-MeitY-2021-02-04"]["actioned"] == 583
+    assert rows["IN-MeitY-2021-02-04"]["censored"] == 595
+
+
+def test_metrics_table_ends_with_the_sentences(builtin, capsys):
+    capsys.readouterr()
+    assert main(["metrics", "reversals", "--data", str(builtin), "--as-of", "2021-02-28"]) == 0
+    out = capsys.readouterr().out
+    assert "- Order IN-MeitY-2021-01-31: ~250 items withheld, ~250 restored" in out
+
+
+def test_metrics_without_processed_data_names_the_command(tmp_path, capsys):
+    assert main(["metrics", "volume", "--data", str(tmp_path)]) == 2
+    assert "run `takedowns clean`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2021-02-28", "2021-02-28"), ("36", 36), ("36.5", 36.5), ("true", True), ("hi", "hi")],
+)
+def test_report_parameters_keep_dates_as_iso_strings(text, value):
+    assert cli._parse_value(text) == value
+
+
+def test_report_parameters_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("as_of: 2021-02-28\nlang: hi\ndeadline_hours: 24\n", encoding="utf-8")
+    assert cli._read_params(path) == {"as_of": "2021-02-28", "lang": "hi", "deadline_hours": 24}
+    path.write_text("- not\n- a mapping\n", encoding="utf-8")
+    with pytest.raises(InputError, match="must be a mapping"):
+        cli._read_params(path)

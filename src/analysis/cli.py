@@ -49,6 +49,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--limit", type=int, default=50, help="most problems to print (50)")
     validate.set_defaults(run=_validate)
+
+    metrics = commands.add_parser(
+        "metrics", help="print the numbers behind a report: volume, lag or reversals"
+    )
+    metrics.add_argument("question", choices=("volume", "lag", "reversals"))
+    metrics.add_argument("--data", type=Path, help="folder holding processed/ (default data/)")
+    metrics.add_argument("--as-of", default="", help="date the data describe (ISO); default latest")
+    metrics.add_argument("--freq", default="M", help="volume period: D, W, M, Q, H or Y (M)")
+    metrics.add_argument("--country", default="", help="ISO code of the ordering state, e.g. IN")
+    metrics.add_argument("--platform", default="", help="platform, e.g. twitter")
+    metrics.add_argument("--start", default="", help="first issue date to include (ISO)")
+    metrics.add_argument("--end", default="", help="last issue date to include (ISO)")
+    metrics.add_argument(
+        "--deadline-hours", type=float, default=36.0, help="deadline when an order states none"
+    )
+    metrics.add_argument("--lang", choices=("en", "hi"), default="en")
+    metrics.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    metrics.set_defaults(run=_metrics)
+
+    report = commands.add_parser(
+        "report", help="clean if the raw data changed, run the notebooks, write HTML reports"
+    )
+    report.add_argument("--params", type=Path, help="YAML, JSON or TOML file of parameters")
+    report.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="one notebook parameter (repeatable), e.g. -p as_of 2021-02-28",
+    )
+    report.add_argument("--out", type=Path, help="output folder (default reports/)")
+    report.add_argument("--lang", choices=("en", "hi"), help="language of the reports")
+    report.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -98,6 +133,115 @@ def _validate(args: argparse.Namespace) -> int:
     for line in describe_rejects(report.rejects, limit=args.limit):
         print(f"  {line}")
     return EXIT_DATA if len(report.rejects) else EXIT_OK
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from analysis import questions
+
+    tables = questions.load(args.data)
+    scope = questions.select_orders(
+        tables, country=args.country, platform=args.platform, start=args.start, end=args.end
+    )
+    if args.question == "volume":
+        answer = questions.answer_volume(
+            scope,
+            freq=args.freq,
+            country=args.country,
+            platform=args.platform,
+            start=args.start,
+            end=args.end,
+            lang=args.lang,
+        )
+    elif args.question == "lag":
+        answer = questions.answer_lag(
+            scope, as_of=args.as_of, deadline_hours=args.deadline_hours, lang=args.lang
+        )
+    else:
+        answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)
+    table = answer.table
+    if args.format == "csv":
+        print(table.to_csv(index=False, lineterminator="\n"), end="")
+    elif args.format == "json":
+        print(table.to_json(orient="records", date_format="iso", force_ascii=False, indent=1))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(table.to_string(index=False))
+        for line in answer.findings:
+            print(f"- {line}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from analysis import questions, report
+    from analysis.clean import clean, summary
+    from analysis.sources import InputError
+    from analysis.store import read_manifest
+
+    params = _read_params(args.params) if args.params else {}
+    for name, value in args.p:
+        params[name] = _parse_value(value)
+    try:
+        questions.load()
+    except InputError:  # missing, interrupted or older than data/raw: rebuild first
+        result = clean(paths.raw_dir(), paths.processed_dir())
+        print(summary(result.manifest, paths.processed_dir()))
+    run_id = read_manifest(paths.processed_dir())["run_id"]
+    result = report.run_report(
+        params=params,
+        out_dir=args.out,
+        lang=args.lang or params.get("lang", "en"),
+        data_fingerprint=run_id,
+        force=args.force,
+    )
+    state = "unchanged, reused" if result.cached else "written"
+    print(f"Reports {state}: {result.index}")
+    if not result.ok:
+        print(result.message(), file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
+
+
+def _parse_value(text: str):
+    """A ``-p`` value as YAML would read it, except that dates stay ISO strings."""
+    import datetime as dt
+
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, dt.date):
+        return text
+    return "" if value is None else value
+
+
+def _read_params(path: Path) -> dict:
+    import datetime as dt
+    import json
+    import tomllib
+
+    from analysis.sources import InputError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            data = json.loads(text)
+        elif path.suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+    except FileNotFoundError:
+        raise InputError(f"{path}: parameters file not found") from None
+    except Exception as err:
+        raise InputError(f"{path}: cannot read parameters ({err})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: parameters must be a mapping of name: value")
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,133 @@
+"""What a report notebook shows: headings that state findings, sentences, tables and charts.
+
+Notebooks call these instead of formatting anything themselves. Text that comes from the data
+(order ids, titles, notes) is HTML-escaped before it reaches Markdown or HTML, so a ``<script>``
+in a spreadsheet cell is shown, never run.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import charts, paths
+from analysis.store import safe_csv
+from analysis.wording import PAGES, fmt_date, phrase
+
+#: Table headers per language for the columns the reports show.
+COLUMN_LABELS = {
+    "en": {},
+    "hi": {
+        "order_id": "आदेश",
+        "issued_at": "जारी",
+        "items": "आइटम",
+        "actioned": "कार्रवाई हुई",
+        "censored": "सेंसर्ड",
+        "share_actioned": "कार्रवाई का हिस्सा",
+        "km_median": "मध्य समय",
+        "unit": "इकाई",
+        "share_within_deadline": "समय-सीमा में",
+        "items_withheld": "रोके गए",
+        "items_reversed": "बहाल",
+        "median_time_to_reversal": "बहाली का मध्य समय",
+        "reblocked": "फिर रोके गए",
+        "period": "अवधि",
+        "orders": "आदेश",
+        "cumulative_items": "कुल आइटम",
+    },
+}
+
+
+def _display(text_markdown: str, text_plain: str) -> None:
+    from IPython.display import display
+
+    display({"text/markdown": text_markdown, "text/plain": text_plain}, raw=True)
+
+
+def setup(lang: str = "en") -> None:
+    """The house chart style and readable table defaults for a report notebook."""
+    charts.use_house_style(lang)
+    pd.set_option("display.max_rows", 60)
+    pd.set_option("display.precision", 3)
+
+
+def output_folder(output_dir: str, notebook: str) -> Path:
+    """Where a notebook writes its charts: ``output_dir``, else ``reports/<notebook>/``."""
+    folder = Path(output_dir) if output_dir else paths.reports_dir() / notebook
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def heading(text: str, level: int = 2) -> None:
+    """A heading that states a finding (its plain text is what the report index quotes)."""
+    _display("#" * level + " " + html.escape(text), text)
+
+
+def page_intro(notebook: str, lang: str = "en") -> None:
+    """For a report in another language: its title and introduction, in that language.
+
+    English pages use the notebook's own markdown introduction, which the report runner leaves
+    out of pages in other languages (cells tagged ``lang-en``).
+    """
+    if lang == "en":
+        return
+    title, intro = PAGES[lang][notebook]
+    _display(f"# {html.escape(title)}\n\n{html.escape(intro)}", title)
+
+
+def data_as_of(as_of: pd.Timestamp, lang: str = "en") -> None:
+    """ "Data as of <date>" on the page; its plain text is the ISO date the report index shows."""
+    local = as_of.tz_convert("Asia/Kolkata")
+    text = phrase("data_as_of", lang, date=fmt_date(as_of, lang))
+    _display(f"*{html.escape(text)}*", local.date().isoformat())
+
+
+def sentences(texts: list[str]) -> None:
+    """One paragraph per finding, each a sentence a story can quote."""
+    for text in texts:
+        _display(html.escape(text), text)
+
+
+def links(pages: list[tuple[str, str]]) -> None:
+    """A list of links to the other reports, each with its finding as the link text."""
+    items = "\n".join(f"- [{html.escape(text)}]({href})" for href, text in pages)
+    _display(items, "\n".join(f"{text} ({href})" for href, text in pages))
+
+
+def subtitle(n: int, method: str, lang: str = "en") -> str:
+    """The chart subtitle: N and the method."""
+    return f"{phrase('n_equals', lang, n=f'{n:,}')}; {method}"
+
+
+def source_line(source: str, lang: str = "en") -> str:
+    return source or phrase("source_default", lang)
+
+
+def table(frame: pd.DataFrame, columns: list[str], out: Path, name: str, lang: str = "en") -> None:
+    """Show ``columns`` of ``frame`` as an escaped HTML table and write all of it as CSV."""
+    from IPython.display import HTML, display
+
+    (out / f"{name}.csv").write_text(safe_csv(frame), encoding="utf-8")
+    shown = frame[[c for c in columns if c in frame.columns]].copy()
+    for column in shown.columns:
+        if isinstance(shown[column].dtype, pd.DatetimeTZDtype):
+            shown[column] = shown[column].dt.tz_convert("Asia/Kolkata").dt.strftime("%Y-%m-%d")
+        elif column.startswith("share"):
+            shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
+        elif pd.api.types.is_float_dtype(shown[column]):
+            values = shown[column].dropna()
+            if (values == values.round()).all():  # counts held as floats: show 250, not 250.0
+                shown[column] = shown[column].astype("Int64")
+    shown = shown.astype(object).where(shown.notna(), "-")
+    shown = shown.rename(columns=COLUMN_LABELS.get(lang, {}))
+    display(HTML(shown.to_html(index=False, escape=True, na_rep="-", border=0)))
+
+
+def chart(result: charts.Chart, out: Path, name: str) -> None:
+    """Save a chart's PNG and its data CSV in ``out`` and show it."""
+    from IPython.display import display
+
+    result.save(out, name)
+    display(result)

@@ -1,0 +1,304 @@
+"""The three questions, answered once: shared by the notebooks and ``takedowns metrics``.
+
+Each ``answer_*`` function takes the processed tables and the report parameters, calls the
+metric functions, and returns an :class:`Answer`: the table the CLI prints and the notebook
+shows, the frames its chart draws, and the sentences a story would quote. Nothing here reads raw
+files or cleans data; nothing here draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import metrics, paths
+from analysis.metrics.volume import DEFAULT_TZ
+from analysis.sources import SOURCES_FILE, InputError
+from analysis.store import read_manifest, read_tables
+from analysis.wording import fmt_date, fmt_duration, fmt_int, fmt_share, phrase
+
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass
+class Answer:
+    """What one question's report shows: a table, chart inputs and quotable sentences."""
+
+    table: pd.DataFrame
+    title: str  # the chart title: the finding, short
+    headline: str  # the sentence a story would quote
+    findings: list[str] = field(default_factory=list)  # one sentence per order or period
+    n: int = 0  # what N counts: orders (volume) or items (lag, reversals)
+    method: str = ""
+    frames: dict = field(default_factory=dict)  # further frames the chart or notebook shows
+    as_of: pd.Timestamp | None = None
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load(data_dir: str | Path | None = None) -> Tables:
+    """The processed tables, checked to be present and built from the current raw files.
+
+    Raises :class:`InputError` naming the command to run when ``processed/`` is missing, was
+    left by an interrupted run, or is older than a raw file.
+    """
+    base = Path(data_dir) if data_dir else paths.data_dir()
+    processed, raw = base / "processed", base / "raw"
+    manifest = read_manifest(processed)
+    stale = _stale_sources(raw, manifest)
+    if stale:
+        raise InputError(
+            f"{processed} is older than {stale} in {raw}; run `takedowns clean` "
+            "(or `make report`) to rebuild it"
+        )
+    return read_tables(processed)
+
+
+def _stale_sources(raw: Path, manifest: dict) -> str | None:
+    if not raw.is_dir():
+        return None  # processed data shipped without raw files: nothing to compare
+    toml = raw / SOURCES_FILE
+    if toml.is_file() and _sha256(toml) != manifest.get("sources_toml_sha256"):
+        return SOURCES_FILE
+    for source in manifest["sources"]:
+        path = raw / source["path"]
+        if not path.is_file() or _sha256(path) != source["sha256"]:
+            return source["path"]
+    return None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- shared parameters -------------------------------------------------------------------------
+
+
+def as_of_time(tables: Tables, as_of: str | None, tz: str = DEFAULT_TZ) -> pd.Timestamp:
+    """``as_of`` as a UTC instant; blank means the latest date anything in the data happened.
+
+    A date means the *end* of that local day, so events on the as-of day count.
+    """
+    if as_of:
+        day = pd.Timestamp(as_of)
+        if day.tzinfo is None:
+            if day == day.normalize():
+                day = day + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            day = day.tz_localize(tz)
+        return day.tz_convert("UTC")
+    times = [tables["orders"]["issued_at"], tables["events"]["at"]]
+    latest = pd.concat(times).max()
+    if pd.isna(latest):
+        raise InputError("the processed tables hold no orders or events; nothing to report")
+    local = latest.tz_convert(tz).normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return local.tz_convert("UTC")
+
+
+def select_orders(
+    tables: Tables,
+    *,
+    country: str | None = None,
+    platform: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> Tables:
+    """The tables restricted to orders of one country/platform issued in [start, end] (local)."""
+    orders = tables["orders"]
+    keep = pd.Series(True, index=orders.index)
+    if country:
+        keep &= orders["country"].str.upper() == country.upper()
+    if platform:
+        keep &= orders["platform"].str.lower() == platform.lower()
+    local = orders["issued_at"].dt.tz_convert(tz)
+    if start:
+        keep &= local >= pd.Timestamp(start).tz_localize(tz)
+    if end:
+        keep &= local < pd.Timestamp(end).tz_localize(tz) + pd.Timedelta(days=1)
+    chosen = orders[keep]
+    ids = set(chosen["order_id"])
+    events = tables["events"]
+    return {
+        **tables,
+        "orders": chosen.reset_index(drop=True),
+        "items": tables["items"][tables["items"]["order_id"].isin(ids)].reset_index(drop=True),
+        # Events that cite no order stay: lag and reversals decide what they can attribute.
+        "events": events[events["order_id"].isna() | events["order_id"].isin(ids)].reset_index(
+            drop=True
+        ),
+    }
+
+
+# --- the three questions -----------------------------------------------------------------------
+
+
+def answer_volume(
+    tables: Tables,
+    *,
+    freq: str = "M",
+    country: str | None = None,
+    platform: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    lang: str = "en",
+    tz: str = DEFAULT_TZ,
+) -> Answer:
+    """How many takedowns: orders and items per period, plus yearly totals for context."""
+    table = metrics.volume(
+        tables["orders"],
+        tables["items"],
+        freq=freq,
+        start=start or None,
+        end=end or None,
+        country=country or None,
+        platform=platform or None,
+        tz=tz,
+    )
+    context = tables["transparency"]
+    if country:
+        context = context[context["country"].str.upper() == country.upper()]
+    n_orders = int(table["orders"].sum()) if len(table) else 0
+    findings = []
+    title = headline = phrase("volume_none", lang)
+    if n_orders:
+        busiest = table.loc[table["items"].idxmax()]
+        fields = {
+            "orders": fmt_int(n_orders),
+            "items": fmt_int(table["items"].sum()),
+            "first": table["period"].iloc[0],
+            "last": table["period"].iloc[-1],
+            "busiest": busiest["period"],
+            "busiest_items": fmt_int(busiest["items"]),
+        }
+        headline = phrase("volume_headline", lang, **fields)
+        title = phrase("volume_title", lang, **fields)
+        findings.append(headline)
+        unknown = int(table["orders_items_unknown"].sum())
+        if unknown:
+            findings.append(phrase("volume_unknown", lang, n=unknown))
+    return Answer(
+        table=table,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=n_orders,
+        method=phrase("volume_method", lang),
+        frames={"context": context.reset_index(drop=True)},
+    )
+
+
+def answer_lag(
+    tables: Tables,
+    *,
+    as_of: str | None = None,
+    deadline_hours: float | None = 36,
+    lang: str = "en",
+    tz: str = DEFAULT_TZ,
+) -> Answer:
+    """How fast platforms complied: Kaplan-Meier per order, unactioned items censored."""
+    as_of_ts = as_of_time(tables, as_of, tz)
+    items = metrics.lag_items(
+        tables["orders"], tables["items"], tables["events"], as_of=as_of_ts, tz=tz
+    )
+    summary = metrics.lag_summary(items, deadline_hours=deadline_hours, orders=tables["orders"])
+    summary = summary[summary["items"] > 0].reset_index(drop=True)
+    curves = {oid: metrics.survival_curve(items, oid) for oid in summary["order_id"]}
+    findings = [_lag_sentence(row, lang, tz) for _, row in summary.iterrows()]
+    title = headline = phrase("lag_none", lang)
+    if len(summary):
+        biggest = summary.loc[summary["items"].idxmax()]
+        headline = _lag_sentence(biggest, lang, tz)
+        title = phrase(
+            "lag_title",
+            lang,
+            share=fmt_share(biggest["share_actioned"]),
+            items=fmt_int(biggest["items"]),
+            issued=fmt_date(biggest["issued_at"], lang, tz),
+            as_of=fmt_date(biggest["as_of"], lang, tz),
+        )
+    censored = int(summary["censored"].sum()) if len(summary) else 0
+    return Answer(
+        table=summary,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=int(summary["items"].sum()) if len(summary) else 0,
+        method=phrase("lag_method", lang, censored=fmt_int(censored)),
+        frames={"items": items, "curves": curves},
+        as_of=as_of_ts,
+    )
+
+
+def _lag_sentence(row: pd.Series, lang: str, tz: str) -> str:
+    text = phrase(
+        "lag_sentence",
+        lang,
+        order=row["order_id"],
+        issued=fmt_date(row["issued_at"], lang, tz),
+        actioned=fmt_int(row["actioned"]),
+        items=fmt_int(row["items"]),
+        share=fmt_share(row["share_actioned"]),
+        as_of=fmt_date(row["as_of"], lang, tz),
+    )
+    if row["censored"]:
+        text += phrase("lag_censored", lang, censored=fmt_int(row["censored"]))
+    if pd.notna(row["km_median"]):
+        text += phrase("lag_median", lang, median=fmt_duration(row["km_median"], row["unit"], lang))
+    else:
+        text += phrase("lag_no_median", lang)
+    return text + ("." if lang == "en" else "।")
+
+
+def answer_reversals(
+    tables: Tables, *, as_of: str | None = None, lang: str = "en", tz: str = DEFAULT_TZ
+) -> Answer:
+    """What was blocked and then unblocked: episodes, per-order summary, anomalies."""
+    as_of_ts = as_of_time(tables, as_of, tz)
+    events = tables["events"][tables["events"]["at"] <= as_of_ts]
+    eps = metrics.episodes(events, tables["orders"], tz=tz)
+    summary = metrics.reversal_summary(eps, by="order", tz=tz)
+    approximate = set(eps.loc[eps["approximate"].astype(bool), "order_id"].dropna())
+    summary = summary.assign(approximate=summary["order_id"].isin(approximate))
+    findings = [_reversal_sentence(row, lang) for _, row in summary.iterrows()]
+    title = headline = phrase("reversal_none", lang)
+    reversed_rows = summary[summary["items_reversed"] > 0]
+    if len(reversed_rows):
+        top = reversed_rows.loc[reversed_rows["items_reversed"].idxmax()]
+        headline = _reversal_sentence(top, lang)
+        title = phrase(
+            "reversal_title",
+            lang,
+            reversed=fmt_int(top["items_reversed"], approximate=top["approximate"]),
+            median=fmt_duration(top["median_time_to_reversal"], top["unit"], lang),
+        )
+    return Answer(
+        table=summary,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=int(summary["items_withheld"].sum()) if len(summary) else 0,
+        method=phrase("reversal_method", lang),
+        frames={"episodes": eps, "anomalies": metrics.anomalies(events, tz=tz)},
+        as_of=as_of_ts,
+    )
+
+
+def _reversal_sentence(row: pd.Series, lang: str) -> str:
+    approx = bool(row.get("approximate", False))
+    order = row["order_id"] if pd.notna(row["order_id"]) else phrase("no_order", lang)
+    text = phrase(
+        "reversal_sentence",
+        lang,
+        order=order,
+        withheld=fmt_int(row["items_withheld"], approximate=approx),
+        reversed=fmt_int(row["items_reversed"], approximate=approx),
+    )
+    if row["items_reversed"]:
+        median = fmt_duration(row["median_time_to_reversal"], row["unit"], lang)
+        text += phrase("reversal_median", lang, median=median)
+        text += phrase("reversal_reblocked", lang, reblocked=fmt_int(row["reblocked"]))
+    return text + ("." if lang == "en" else "।")

@@ -1,0 +1,107 @@
+"""The three answers on the built-in 2021 data: the figures the reports quote, pinned.
+
+Sources (data/raw, compiled from the reporting in ../shared/reference): the 31 Jan 2021 order
+listed 257 items; ~250 were withheld on 1 Feb and restored the same evening; the 4 Feb list had
+1,178 items, of which 583 were reported actioned on 10 Feb.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis import questions
+from analysis.clean import clean
+from analysis.sources import InputError
+
+JAN31, FEB4 = "IN-MeitY-2021-01-31", "IN-MeitY-2021-02-04"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, request):
+    root = request.config.rootpath
+    base = tmp_path_factory.mktemp("data")
+    shutil.copytree(root / "data" / "raw", base / "raw")
+    clean(base / "raw", base / "processed")
+    return base
+
+
+@pytest.fixture(scope="module")
+def tables(data):
+    return questions.load(data)
+
+
+def test_lag_31_jan_order_was_actioned_within_about_a_day(tables):
+    answer = questions.answer_lag(tables, as_of="2021-02-28")
+    row = answer.table.set_index("order_id").loc[JAN31]
+    assert (row["items"], row["actioned"], row["censored"]) == (257, 250, 7)
+    assert (row["km_median"], row["unit"]) == (1, "days")  # bare dates: whole days, not hours
+
+
+def test_lag_4_feb_order_partly_actioned_by_10_feb_rest_censored(tables):
+    answer = questions.answer_lag(tables, as_of="2021-02-28")
+    row = answer.table.set_index("order_id").loc[FEB4]
+    assert (row["items"], row["actioned"], row["censored"]) == (1178, 583, 595)
+    assert math.isnan(row["km_median"])  # fewer than half actioned: the median is not reached
+    assert row["km_q25"] == 6  # 4 Feb -> 10 Feb
+    assert "595 (censored)" in answer.headline
+    assert answer.method == "Kaplan-Meier; 602 items still unactioned are censored"
+
+
+def test_reversals_1_feb_block_reversed_the_same_day(tables):
+    answer = questions.answer_reversals(tables, as_of="2021-02-28")
+    row = answer.table.set_index("order_id").loc[JAN31]
+    assert row["items_reversed"] == 250
+    assert (row["median_time_to_reversal"], row["unit"]) == (0, "days")
+    assert bool(row["approximate"])  # "~250" stays approximate in the sentence
+    assert answer.headline.startswith(f"Order {JAN31}: ~250 items withheld, ~250 restored")
+    named = answer.frames["episodes"].set_index(["item_id", "episode"])
+    assert named.loc[("@kisanektamorcha", 1), "duration"] == 0
+    assert ("@kisanektamorcha", 2) not in named.index  # the 2022 re-block is after as_of
+
+
+def test_reversals_kisan_ekta_morcha_blocked_restored_and_blocked_again(tables):
+    episodes = questions.answer_reversals(tables).frames["episodes"]
+    kem = episodes[episodes["item_id"] == "@kisanektamorcha"].set_index("episode")
+    assert kem.loc[1, "restored_at"] == kem.loc[1, "withheld_at"]  # the same day, 1 Feb 2021
+    assert kem.loc[2, "withheld_at"] == pd.Timestamp("2022-06-25 18:30", tz="UTC")  # 26 Jun IST
+    assert bool(kem.loc[2, "reblock"])
+
+
+def test_volume_by_month_in_2021(tables):
+    answer = questions.answer_volume(tables, freq="M", start="2021-01-01", end="2021-04-30")
+    got = answer.table.set_index("period")[["orders", "items"]]
+    assert got.to_dict("index") == {
+        "2021-01": {"orders": 1, "items": 257},
+        "2021-02": {"orders": 2, "items": 1178},  # the 3 Feb notice lists no items
+        "2021-03": {"orders": 0, "items": 0},  # an empty month is a zero, not missing
+        "2021-04": {"orders": 1, "items": 52},
+    }
+    assert answer.title == "Most items were ordered blocked in 2021-02: 1,178"
+
+
+def test_hindi_sentences(tables):
+    answer = questions.answer_lag(tables, as_of="2021-02-28", lang="hi")
+    assert "4 फ़रवरी 2021" in answer.headline and "सेंसर्ड" in answer.headline
+
+
+def test_as_of_blank_means_the_end_of_the_latest_day_in_the_data(tables):
+    as_of = questions.as_of_time(tables, "")
+    assert as_of == pd.Timestamp("2022-06-26 23:59:59.999999", tz="Asia/Kolkata")
+
+
+def test_load_says_which_command_to_run_when_raw_data_changed(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    orders = copy / "raw" / "orders-india-2021.csv"
+    orders.write_bytes(orders.read_bytes() + b"\n")
+    with pytest.raises(InputError, match="older than orders-india-2021.csv.*takedowns clean"):
+        questions.load(copy)
+
+
+def test_load_says_which_command_to_run_when_nothing_was_cleaned(tmp_path):
+    with pytest.raises(InputError, match="run `takedowns clean`"):
+        questions.load(tmp_path)
