@@ -4,10 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-N      ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report clean-data test lint format lab bench lock
+.PHONY: help setup report report-hi clean-data test lint format lab lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,8 +20,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
-report: $(STAMP) ## Clean the raw data and render the reports
-	$(VENV)/bin/takedowns clean
+report: $(STAMP) ## Clean data/raw if it changed and render reports/ (index.html + one page per notebook)
+	$(VENV)/bin/takedowns report
+
+report-hi: $(STAMP) ## The same reports in Hindi, in reports/hi/
+	$(VENV)/bin/takedowns report --lang hi --out reports/hi
+
+lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's environment as the kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 clean-data: $(STAMP) ## Only clean: data/raw -> data/processed
 	$(VENV)/bin/takedowns clean

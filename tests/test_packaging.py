@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
 import subprocess
 import tomllib
 
@@ -111,3 +113,19 @@ def test_readme_make_targets_set_up_the_environment(project_dir, target):
         check=True,
     ).stdout
     assert "-m venv" in plan and "-c constraints.txt" in plan
+
+
+def test_readme_command_examples_run(project_dir, tmp_path):
+    from analysis.cli import main
+
+    examples = re.findall(r"^(takedowns (?:metrics|report) .+)$", _readme(project_dir), flags=re.M)
+    assert examples
+    shutil.copytree(project_dir / "data" / "raw", tmp_path / "raw")
+    raw, out = str(tmp_path / "raw"), str(tmp_path / "processed")
+    assert main(["clean", "--raw", raw, "--out", out]) == 0
+    for line in examples:
+        args = shlex.split(line)[1:]
+        if args[0] == "metrics":  # cheap: run it on a copy of the built-in data
+            assert main([*args, "--data", str(tmp_path)]) == 0, line
+        else:  # report runs every notebook; tests/test_reports.py does that, here it must parse
+            build_parser().parse_args(args)

@@ -32,9 +32,11 @@ says ``cached=True``.
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
 import copy
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -56,12 +58,15 @@ from urllib.parse import quote
 
 from analysis import __version__, paths
 from analysis.sources import InputError
+from analysis.wording import LANGS, phrase
 
-INDEX_TITLE = "Takedown orders: reports"
 INDEX_FILE = "index.html"
 CACHE_FILE = ".report-cache.json"
 HEADLINE_TAG = "headline"
 AS_OF_TAG = "as-of"
+TITLE_TAG = "title"
+#: Markdown cells written in English only (a notebook's introduction), left out of other languages.
+ENGLISH_ONLY_TAG = "lang-en"
 KERNEL = "python3"
 
 #: Bump when the pages this module writes change, so cached reports are rendered again.
@@ -209,7 +214,10 @@ def run_report(
         outcomes = _execute_all(jobs, workers, progress, context)
         failures = [_failure(outcome) for outcome in outcomes if outcome["failure"]]
         as_of = _as_of(values, outcomes, declared)
-        (staging / INDEX_FILE).write_text(_index_html(outcomes, as_of), encoding="utf-8")
+        index_lang = values.get("lang") if values.get("lang") in LANGS else "en"
+        (staging / INDEX_FILE).write_text(
+            _index_html(outcomes, as_of, index_lang), encoding="utf-8"
+        )
         (out_dir / CACHE_FILE).unlink(missing_ok=True)
         _publish(staging, out_dir, outcomes)
         pages = [out_dir / outcome["page"] for outcome in outcomes if outcome["page"]]
@@ -625,6 +633,11 @@ def _relocate(nb, staging: Path, out_dir: Path) -> None:
 
 
 def _title(nb, fallback: str) -> str:
+    """The page title: a ``title``-tagged cell's text (reports in other languages), else the
+    notebook's first markdown heading."""
+    translated = _tagged_text(nb, TITLE_TAG)
+    if translated:
+        return translated
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
@@ -730,6 +743,12 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
             if "<script" in str(data.get("text/html", "")).lower() and len(data) > 1:
                 data.pop("text/html")
 
+    if lang != "en":
+        nb.cells = [
+            c
+            for c in nb.cells
+            if not (c.cell_type == "markdown" and ENGLISH_ONLY_TAG in c.metadata.get("tags", []))
+        ]
     failing = failure.get("position") if failure else None
     if failing is not None:  # hide code per cell, so the failing cell's code stays visible
         for position, cell in enumerate(nb.cells):
@@ -755,11 +774,31 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
         language_code=lang,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return _NETWORK_TAG.sub("", body)
+    # The house font travels inside the page, so Devanagari renders offline on any machine.
+    page_font = f"<style>{font_face_css()}{_PAGE_FONT_CSS}</style>\n</head>"
+    return _NETWORK_TAG.sub("", body).replace("</head>", page_font, 1)
+
+
+_PAGE_FONT_CSS = """
+body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown { font-family: Hind, system-ui, sans-serif; }
+"""
+
+
+@functools.cache
+def font_face_css() -> str:
+    """An ``@font-face`` rule embedding the bundled Hind Regular (Latin and Devanagari)."""
+    from analysis.charts import font_files
+
+    regular = next(f for f in font_files() if f.name == "Hind-Regular.ttf")
+    data = base64.b64encode(regular.read_bytes()).decode("ascii")
+    return (
+        "@font-face { font-family: Hind; font-weight: 400; font-style: normal; "
+        f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"
+    )
 
 
 _INDEX_CSS = """
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
+body { font: 16px/1.5 Hind, system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
        "Noto Sans Devanagari", sans-serif; color: #1a1a1a; background: #fff; margin: 0; }
 main { max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.8rem; margin-bottom: .25rem; }
@@ -773,11 +812,12 @@ footer { color: #777; font-size: .85rem; border-top: 1px solid #ddd; padding-top
 """
 
 
-def _index_html(outcomes: list[dict], as_of: str) -> str:
+def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
     """The index: self-contained (inline CSS, no scripts), every text from the data escaped."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     run_on = now.strftime("%Y-%m-%d %H:%M UTC")
     esc = html.escape
+    title_text = phrase("index_title", lang)
     items = []
     for outcome in outcomes:
         title = esc(outcome["title"])
@@ -786,25 +826,27 @@ def _index_html(outcomes: list[dict], as_of: str) -> str:
         if failure:
             where = "" if failure["cell_index"] is None else f" at cell {failure['cell_index'] + 1}"
             error = f"{failure['ename']}: {failure['evalue']}".rstrip(": ")
-            detail = f'<p class="status">Failed{esc(where)}: {esc(error)}</p>'
+            failed = esc(phrase("failed", lang))
+            detail = f'<p class="status">{failed}{esc(where)}: {esc(error)}</p>'
             items.append(f'<li class="failed">{link}\n{detail}</li>')
         else:
             headline = outcome["headline"]
             detail = f'<p class="headline">{esc(headline)}</p>' if headline else ""
             items.append(f"<li>{link}\n{detail}</li>")
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{esc(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(INDEX_TITLE)}</title>
-<style>{_INDEX_CSS}</style>
+<title>{esc(title_text)}</title>
+<style>{font_face_css()}{_INDEX_CSS}</style>
 </head>
 <body>
 <main>
-<h1>{esc(INDEX_TITLE)}</h1>
-<p class="meta">Run on <time datetime="{esc(now.isoformat())}">{esc(run_on)}</time>.
-Data as of {esc(as_of)}.</p>
+<h1>{esc(title_text)}</h1>
+<p class="meta">{esc(phrase("run_on", lang))}
+<time datetime="{esc(now.isoformat())}">{esc(run_on)}</time>.
+{esc(phrase("data_as_of", lang, date=as_of))}.</p>
 <ol>
 {chr(10).join(items)}
 </ol>
