@@ -105,3 +105,16 @@ def test_load_says_which_command_to_run_when_raw_data_changed(data, tmp_path):
 def test_load_says_which_command_to_run_when_nothing_was_cleaned(tmp_path):
     with pytest.raises(InputError, match="run `takedowns clean`"):
         questions.load(tmp_path)
+
+
+def test_redacted_reports_carry_only_pseudonyms(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    allow = copy / "raw" / "public-accounts.csv"
+    allow.write_text("handle,category\n@thecaravanindia,media\n", encoding="utf-8")
+    tables = questions.load(copy, redact_handles=True)
+    episodes = questions.answer_reversals(tables).frames["episodes"]
+    named = set(episodes["item_id"].dropna())
+    assert "@thecaravanindia" in named  # on the allow-list
+    assert {"[account 1]", "[account 2]", "[account 3]"} <= named
+    assert not any(i.startswith("@") and i != "@thecaravanindia" for i in named)

@@ -1113,7 +1113,6 @@ def reversal_timeline(
     lang: str = "en",
     annotations: Iterable = (),
     tz: str = DEFAULT_TZ,
-    redact: bool = False,
     max_lanes: int = 40,
 ) -> Chart:
     """One lane per item (or per aggregate group of items): withheld spans as bars.
@@ -1122,7 +1121,7 @@ def reversal_timeline(
     ``order_id``, ``withheld_at``, ``restored_at``, and if present ``duration``, ``unit``,
     ``reblocked_at``, ``n_items``, ``basis``, ``approximate``. A bar runs from ``withheld_at`` to
     ``restored_at``, or to ``as_of`` (open-ended, with an arrow) if never restored; a re-block is a
-    diamond. Named items are labelled with their handle (``redact=True``: "Item 1", "Item 2"...);
+    diamond. Named items are labelled with their item id (pseudonyms come from analysis.privacy);
     groups without names with their size and order ("~250 items (order IN-MeitY-2021-01-31)").
     At most ``max_lanes`` lanes are drawn (the first by time; a note says how many were left out).
 
@@ -1169,15 +1168,10 @@ def reversal_timeline(
     e = e.loc[e["_key"].isin(lanes)]
 
     lane_label = {}
-    redacted = 0
     for k in lanes:
         row = e.loc[e["_key"] == k].iloc[0]
         if k.startswith("item:"):
-            if redact:
-                redacted += 1
-                lane_label[k] = label("redacted_item", lang, n=redacted)
-            else:
-                lane_label[k] = str(row["item_id"])
+            lane_label[k] = str(row["item_id"])
         else:
             n = ("~" if row["_approx"] else "") + f"{int(row['_n']):,}"
             lane_label[k] = (
@@ -1208,8 +1202,6 @@ def reversal_timeline(
     )
     for c in ("withheld_at", "restored_at", "bar_end", "reblocked_at"):
         data[c] = _local(data[c], tz)
-    if redact:
-        data["item_id"] = data["lane"].where(data["item_id"].notna(), data["item_id"])
     data["unit"] = data["unit"].astype("str")
 
     height = float(np.clip(2.2 + 0.32 * len(lanes), FIGSIZE[1], 12.0))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import metrics, paths
+from analysis import metrics, paths, privacy
 from analysis.metrics.volume import DEFAULT_TZ
 from analysis.sources import SOURCES_FILE, InputError
 from analysis.store import read_manifest, read_tables
@@ -40,9 +40,11 @@ class Answer:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load(data_dir: str | Path | None = None) -> Tables:
+def load(data_dir: str | Path | None = None, *, redact_handles: bool = False) -> Tables:
     """The processed tables, checked to be present and built from the current raw files.
 
+    With ``redact_handles`` every account not on ``raw/public-accounts.csv`` (and its tweets) is
+    replaced by a pseudonym before anything else sees the tables (see :mod:`analysis.privacy`).
     Raises :class:`InputError` naming the command to run when ``processed/`` is missing, was
     left by an interrupted run, or is older than a raw file.
     """
@@ -55,7 +57,10 @@ def load(data_dir: str | Path | None = None) -> Tables:
             f"{processed} is older than {stale} in {raw}; run `takedowns clean` "
             "(or `make report`) to rebuild it"
         )
-    return read_tables(processed)
+    tables = read_tables(processed)
+    if redact_handles:
+        tables = privacy.redact(tables, privacy.allow_list(base))
+    return tables
 
 
 def _stale_sources(raw: Path, manifest: dict) -> str | None:
