@@ -117,3 +117,15 @@ def test_report_parameters_file(tmp_path):
     path.write_text("- not\n- a mapping\n", encoding="utf-8")
     with pytest.raises(InputError, match="must be a mapping"):
         cli._read_params(path)
+
+
+def test_report_cleans_first_then_renders_and_reuses_unchanged_outputs(raw, tmp_path, capsys):
+    data, out = raw.parent, tmp_path / "reports"
+    args = ["report", "-p", "data_dir", str(data), "-p", "country", "IN", "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "Cleaned 2 sources" in printed  # nothing was processed yet: clean ran first
+    assert f"Reports written: {out / 'index.html'}" in printed
+    assert (data / "processed" / "manifest.json").is_file()
+    assert main(args) == 0
+    assert "Reports unchanged, reused" in capsys.readouterr().out

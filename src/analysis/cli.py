@@ -177,22 +177,21 @@ def _report(args: argparse.Namespace) -> int:
     from analysis import questions, report
     from analysis.clean import clean, summary
     from analysis.sources import InputError
-    from analysis.store import read_manifest
 
     params = _read_params(args.params) if args.params else {}
     for name, value in args.p:
         params[name] = _parse_value(value)
+    base = Path(params["data_dir"]) if params.get("data_dir") else paths.data_dir()
     try:
-        questions.load()
+        questions.load(base)
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
-        result = clean(paths.raw_dir(), paths.processed_dir())
-        print(summary(result.manifest, paths.processed_dir()))
-    run_id = read_manifest(paths.processed_dir())["run_id"]
+        result = clean(base / "raw", base / "processed")
+        print(summary(result.manifest, base / "processed"))
     result = report.run_report(
         params=params,
         out_dir=args.out,
         lang=args.lang or params.get("lang", "en"),
-        data_fingerprint=run_id,
+        data_fingerprint=questions.data_fingerprint(base),
         force=args.force,
     )
     state = "unchanged, reused" if result.cached else "written"

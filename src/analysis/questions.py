@@ -63,6 +63,14 @@ def load(data_dir: str | Path | None = None, *, redact_handles: bool = False) ->
     return tables
 
 
+def data_fingerprint(data_dir: str | Path | None = None) -> str:
+    """Identifies everything the reports read: the cleaned tables' run id and the allow-list."""
+    base = Path(data_dir) if data_dir else paths.data_dir()
+    run_id = read_manifest(base / "processed")["run_id"]
+    allow = base / "raw" / privacy.ALLOW_LIST
+    return f"{run_id}:{_sha256(allow)[:16] if allow.is_file() else 'no-allow-list'}"
+
+
 def _stale_sources(raw: Path, manifest: dict) -> str | None:
     if not raw.is_dir():
         return None  # processed data shipped without raw files: nothing to compare
