@@ -109,12 +109,20 @@ def test_manifest_accounts_for_every_row(cleaned):
         "rows_kept": 2,
         "rows_rejected": 1,
         "rows_duplicate": 1,
+        "rows_dropped": 0,
+        "items_rejected": 0,
         "messages": None,
     }
     handles = sources["handles.csv"]
     assert (handles["rows_read"], handles["rows_kept"], handles["rows_rejected"]) == (6, 3, 2)
     assert handles["rows_duplicate"] == 1
-    assert result.manifest["tables"] == {"orders": 2, "items": 3, "events": 4, "transparency": 0}
+    assert result.manifest["tables"] == {
+        "orders": 2,
+        "items": 3,
+        "events": 4,
+        "checks": 0,
+        "transparency": 0,
+    }
 
 
 def test_parquet_types_follow_the_design(cleaned):

@@ -36,7 +36,7 @@ def test_a_good_block_gets_defaults(tmp_path):
     [
         ('[[source]\npath = "x"', "TOML syntax error"),
         (GOOD.replace('kind = "orders"', 'kind = "tweets"'), "unknown kind 'tweets'"),
-        (GOOD.replace('kind = "orders"', 'kind = "lumen"'), "not supported by this version"),
+        (GOOD.replace('kind = "orders"', 'kind = "lumen"'), "[source.columns] does not apply"),
         (
             GOOD.replace("[source.columns]", 'colour = "red"\n[source.columns]'),
             "unknown key 'colour'",

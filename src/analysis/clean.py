@@ -17,10 +17,16 @@ import pandas as pd
 from analysis import __version__
 from analysis.canonical import Canonical, to_canonical
 from analysis.combine import Combined, combine
-from analysis.readers.tabular import read_table
-from analysis.sources import SOURCES_FILE, InputError, Source, load_sources
+from analysis.readers.lumen import read_lumen
+from analysis.readers.tabular import RawTable, read_table
+from analysis.readers.x_api import read_x_api
+from analysis.sources import SOURCES_FILE, InputError, Source, load_sources, source_sha256
 from analysis.store import write_outputs
 from analysis.validate import validate_tables
+
+#: Kinds whose rows name orders (checked against the kinds that declare them).
+ORDER_KINDS = ("orders", "lumen", "handle_list")
+REFERENCING_KINDS = ("items", "events", "wide_handles", "handle_list", "x_snapshots")
 
 
 @dataclass
@@ -38,15 +44,23 @@ class CleanResult:
     written: list[Path]
 
 
-def read_source(source: Source) -> SourceResult:
-    """Read and canonicalise one declared source (no cross-source checks)."""
-    data = source.path.read_bytes()
-    raw = read_table(
+def read_raw(source: Source) -> RawTable:
+    """Read one declared source with its kind's reader (no cleaning)."""
+    if source.kind == "lumen":
+        return read_lumen(source.path, source.encoding)
+    if source.kind == "x_snapshots":
+        return read_x_api(source.path, source.encoding)
+    return read_table(
         source.path, sheet=source.sheet, encoding=source.encoding, delimiter=source.delimiter
     )
+
+
+def read_source(source: Source) -> SourceResult:
+    """Read and canonicalise one declared source (no cross-source checks)."""
+    raw = read_raw(source)
     return SourceResult(
         source=source,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=source_sha256(source.path),
         rows_read=raw.rows_read,
         canonical=to_canonical(source, raw),
     )
@@ -70,14 +84,20 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
 
 
 def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
-    """Per source: rows read, kept, rejected and set aside as duplicates.
+    """Per source: rows read, kept, rejected, set aside as duplicates, and dropped on purpose
+    (a ``Total`` row; the reason is in ``messages``); plus ``items_rejected``, the items left
+    out of rows that were kept (a bad URL in a Lumen notice).
 
-    Every row read is in exactly one of the three; if not, that is a bug in this package and
-    the run stops rather than publish numbers with rows silently missing.
+    Every row read is in exactly one of the four row buckets; if not, that is a bug in this
+    package and the run stops rather than publish numbers with rows silently missing.
     """
-    rejected = combined.rejects.groupby("source_file")["source_row"].apply(
-        lambda s: set(s.dropna().astype(int))
+    row_level = combined.rejects["level"] == "row"
+    rejected = (
+        combined.rejects[row_level]
+        .groupby("source_file")["source_row"]
+        .apply(lambda s: set(s.dropna().astype(int)))
     )
+    item_rejects = combined.rejects[~row_level].groupby("source_file").size()
     kept: dict[str, set[int]] = {}
     for frame in combined.tables.values():
         for file, rows in frame.groupby("source_file")["source_row"]:
@@ -91,10 +111,14 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
         bad = rejected.get(name, set())
         ok = kept.get(name, set()) - bad
         dup = dupes.get(name, set()) - bad - ok
-        if len(ok) + len(bad) + len(dup) != result.rows_read:
+        dropped = {int(r) for r in result.canonical.dropped["source_row"]}
+        if len(ok) + len(bad) + len(dup) + len(dropped) != result.rows_read or (
+            dropped & (ok | bad | dup)
+        ):
             raise RuntimeError(
                 f"internal accounting error for {name}: read {result.rows_read} rows but "
-                f"kept {len(ok)} + rejected {len(bad)} + duplicates {len(dup)}"
+                f"kept {len(ok)} + rejected {len(bad)} + duplicates {len(dup)} "
+                f"+ dropped {len(dropped)}"
             )
         out.append(
             {
@@ -105,6 +129,8 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
                 "rows_kept": len(ok),
                 "rows_rejected": len(bad),
                 "rows_duplicate": len(dup),
+                "rows_dropped": len(dropped),
+                "items_rejected": int(item_rejects.get(name, 0)),
                 "messages": result.canonical.messages,
             }
         )
@@ -128,6 +154,8 @@ def build_manifest(raw_dir: Path, results: list[SourceResult], combined: Combine
         "tables": {name: len(frame) for name, frame in combined.tables.items()},
         "rejects": len(combined.rejects),
         "rows_rejected": sum(s["rows_rejected"] for s in sources),
+        "rows_dropped": sum(s["rows_dropped"] for s in sources),
+        "items_rejected": sum(s["items_rejected"] for s in sources),
     }
 
 
@@ -135,12 +163,19 @@ def summary(manifest: dict, out_dir: Path) -> str:
     """The one-screen summary ``takedowns clean`` prints."""
     lines = [f"Cleaned {len(manifest['sources'])} sources -> {out_dir}"]
     width = max(len(s["path"]) for s in manifest["sources"])
-    lines.append(f"  {'source':<{width}}  {'read':>6} {'kept':>6} {'rejected':>8} {'dupes':>6}")
+    lines.append(
+        f"  {'source':<{width}}  {'read':>6} {'kept':>6} {'rejected':>8} {'dupes':>6} "
+        f"{'dropped':>7}"
+    )
     for s in manifest["sources"]:
         lines.append(
             f"  {s['path']:<{width}}  {s['rows_read']:>6} {s['rows_kept']:>6} "
-            f"{s['rows_rejected']:>8} {s['rows_duplicate']:>6}"
+            f"{s['rows_rejected']:>8} {s['rows_duplicate']:>6} {s['rows_dropped']:>7}"
         )
+        if s["items_rejected"]:
+            lines.append(
+                f"  {'':<{width}}  note: {s['items_rejected']} items rejected in kept rows"
+            )
         lines.extend(f"  {'':<{width}}  note: {m}" for m in s["messages"])
     tables = ", ".join(f"{n} {c}" for n, c in manifest["tables"].items())
     lines.append(f"Tables: {tables}")
@@ -151,7 +186,16 @@ def summary(manifest: dict, out_dir: Path) -> str:
         )
     else:
         lines.append("No rows rejected.")
+    if manifest["items_rejected"]:
+        lines.append(
+            f"{_plural(manifest['items_rejected'], 'item')} left out of rows that were kept: "
+            f"see {out_dir / 'rejects.csv'} (level = item)"
+        )
     return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def describe_rejects(rejects: pd.DataFrame, limit: int = 20) -> list[str]:
@@ -193,21 +237,44 @@ def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
     results = [read_source(s) for s in mine]
     notes = [m for r in results for m in r.canonical.messages]
     parts = [r.canonical for r in results]
-    if any(s.kind in ("items", "events", "wide_handles") for s in mine):
+    if any(s.kind in REFERENCING_KINDS for s in mine):
         try:
             parts += [
-                read_source(s).canonical for s in sources if s.kind == "orders" and s not in mine
+                read_source(s).canonical for s in sources if s.kind in ORDER_KINDS and s not in mine
             ]
         except InputError as err:
             notes.append(f"order references not checked: {err}")
     combined = validate_tables(combine(parts))
     names = {s.name for s in mine}
     rejects = combined.rejects[combined.rejects["source_file"].isin(names)]
-    read = sum(r.rows_read for r in results)
-    bad = rejects["source_row"].nunique()
+    counts = accounting(results, combined)
+    read, kept, bad, dup, dropped, items = (
+        sum(c[k] for c in counts)
+        for k in (
+            "rows_read",
+            "rows_kept",
+            "rows_rejected",
+            "rows_duplicate",
+            "rows_dropped",
+            "items_rejected",
+        )
+    )
     kinds = "/".join(sorted({s.kind for s in mine}))
-    headline = f"{path.name} ({kinds}): {read} rows read, {bad} rejected"
+    headline = (
+        f"{path.name} ({kinds}): {read} rows read, {bad} rejected, {kept} kept, "
+        f"{dup} duplicates, {dropped} dropped"
+    )
+    if items:
+        headline += f"; {_plural(items, 'item')} rejected inside kept rows"
     return FileReport(headline, notes, rejects.reset_index(drop=True))
 
 
-__all__ = ["InputError", "clean", "process", "read_source", "summary", "validate_file"]
+__all__ = [
+    "InputError",
+    "clean",
+    "process",
+    "read_raw",
+    "read_source",
+    "summary",
+    "validate_file",
+]

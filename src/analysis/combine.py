@@ -10,17 +10,30 @@ set aside as duplicates here. Rules (docs/data-dictionary.md repeats them for re
   item); an item naming an order that no source declares (or whose rows were rejected) is rejected.
 - events: identical events (every substantive column equal) are duplicates; an event naming an
   unknown order is rejected.
+- orders a handle list implies (``implied_orders``) are used only for order ids no other source
+  declares: a declared order always wins.
+- checks: identical checks (item, order, time, state, countries) are duplicates; a check naming
+  an unknown order is rejected. The checks that remain become ``withheld``/``restored``/
+  ``suspended``/``reinstated``/``deleted`` events through
+  :func:`analysis.metrics.snapshots.snapshots_to_events`, over all sources together (so a
+  second file of lookups continues the first), per tracked country; each event takes the
+  ``time_precision`` of the check that showed the change.
 - A source row that is rejected anywhere is removed from every table (a wide-handle row gives an
-  item and events: they stand or fall together).
+  item and events: they stand or fall together). Item-level rejects (``level = "item"``, a bad
+  URL inside a Lumen notice) leave their row in place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.canonical import Canonical, empty_rejects, empty_table, rejects_frame
+from analysis.metrics.snapshots import snapshots_to_events
 
 ORDER_FIELDS = [
     "platform",
@@ -32,6 +45,8 @@ ORDER_FIELDS = [
     "items_listed",
 ]
 EVENT_KEY = ["item_id", "order_id", "event", "at", "at_earliest", "n_items", "country"]
+CHECK_KEY = ["item_id", "order_id", "checked_at", "state", "countries"]
+TABLE_NAMES = ("orders", "items", "events", "checks", "transparency")
 TRANSPARENCY_KEY = ["platform", "country", "requestor", "scope", "period_start", "period_end"]
 
 
@@ -43,19 +58,18 @@ class Combined:
 
 
 def combine(parts: list[Canonical]) -> Combined:
-    tables = {}
-    for name in ("orders", "items", "events", "transparency"):
-        frames = [p.tables[name] for p in parts if name in p.tables and len(p.tables[name])]
-        tables[name] = (
-            pd.concat(frames, ignore_index=True) if frames else empty_table(name)
-        ).astype(empty_table(name).dtypes.to_dict())
+    tables = {name: _concat(parts, name) for name in TABLE_NAMES}
+    implied = _concat(parts, "implied_orders", "orders")
+    implied = implied[~isin(implied["order_id"], tables["orders"]["order_id"])]
+    if len(implied):
+        tables["orders"] = pd.concat([tables["orders"], implied], ignore_index=True)
     rejects = [p.rejects for p in parts if len(p.rejects)]
     duplicates: list[pd.DataFrame] = []
 
     orders, order_rejects, order_dupes = _orders(tables["orders"])
     rejects.append(order_rejects)
     duplicates.append(order_dupes)
-    known = set(orders["order_id"])
+    known = orders["order_id"]
 
     items = tables["items"]
     items, unknown = _known_orders(items, known, "item")
@@ -71,6 +85,13 @@ def combine(parts: list[Canonical]) -> Combined:
     duplicates.append(events.loc[dup, ["source_file", "source_row"]])
     events = events[~dup]
 
+    checks = tables["checks"]
+    checks, unknown = _known_orders(checks, known, "status check")
+    rejects.append(unknown)
+    dup = checks.duplicated(CHECK_KEY, keep="first")
+    duplicates.append(checks.loc[dup, ["source_file", "source_row"]])
+    checks = checks[~dup]
+
     transparency = tables["transparency"]
     dup = transparency.duplicated(
         [c for c in transparency.columns if c not in ("source_file", "source_row", "notes")]
@@ -79,20 +100,56 @@ def combine(parts: list[Canonical]) -> Combined:
     transparency = transparency[~dup]
 
     all_rejects = pd.concat([r for r in rejects if len(r)] or [empty_rejects()], ignore_index=True)
+    all_rejects["level"] = all_rejects["level"].fillna("row")
     # One line per bad cell: a wide-handle row's item and events share the same order cell.
     all_rejects = all_rejects.drop_duplicates(["source_file", "source_row", "column", "value"])
-    bad = _row_keys(all_rejects)
+    bad = _row_keys(all_rejects[all_rejects["level"] == "row"])
     final = {}
     for name, frame in {
         "orders": orders,
         "items": items,
         "events": events,
+        "checks": checks,
         "transparency": transparency,
     }.items():
-        keep = ~_row_keys(frame).isin(bad)
-        final[name] = _sorted(name, frame[keep.to_numpy()])
+        keep = ~isin(_row_keys(frame), bad)
+        final[name] = frame[keep]
+    final["events"] = pd.concat(
+        [final["events"], snapshot_events(final["checks"])], ignore_index=True
+    )
+    final["checks"] = final["checks"].drop(columns="_country", errors="ignore")
+    final = {name: _sorted(name, frame) for name, frame in final.items()}
     dupes = pd.concat(duplicates, ignore_index=True).drop_duplicates()
     return Combined(final, _sorted_rejects(all_rejects), dupes)
+
+
+def _concat(parts: list[Canonical], name: str, table: str | None = None) -> pd.DataFrame:
+    """Every part's ``name`` frame in one, typed as the canonical ``table`` (default ``name``)."""
+    empty = empty_table(table or name)
+    frames = [p.tables[name] for p in parts if name in p.tables and len(p.tables[name])]
+    if not frames:
+        return empty
+    return pd.concat(frames, ignore_index=True).astype(empty.dtypes.to_dict())
+
+
+def snapshot_events(checks: pd.DataFrame) -> pd.DataFrame:
+    """Events from status checks, per tracked country (``_country``), with each event's
+    ``time_precision`` taken from the check that showed the change."""
+    if checks.empty:
+        return empty_table("events")
+    country = checks["_country"] if "_country" in checks else pd.Series("IN", index=checks.index)
+    frames = [
+        snapshots_to_events(group.drop(columns="_country", errors="ignore"), country=code)
+        for code, group in checks.groupby(country, sort=True)
+    ]
+    events = pd.concat(frames, ignore_index=True).astype(empty_table("events").dtypes.to_dict())
+    key = ["source_file", "source_row", "item_id"]
+    precision = checks.drop_duplicates([*key, "checked_at"]).set_index([*key, "checked_at"])[
+        "time_precision"
+    ]
+    found = pd.MultiIndex.from_arrays([events[c] for c in key] + [events["at"]])
+    events["time_precision"] = precision.reindex(found).to_numpy()
+    return events
 
 
 def _row_keys(frame: pd.DataFrame) -> pd.Series:
@@ -137,9 +194,21 @@ def _show(value: object) -> str:
     return "blank" if pd.isna(value) else str(value)
 
 
-def _known_orders(frame: pd.DataFrame, known: set[str], what: str):
+def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` for text, by Arrow (pandas walks ``allowed`` in Python, which
+    costs seconds when a Lumen export declares 100,000 orders). Missing values are never in."""
+
+    def arrow(series: pd.Series) -> pa.Array:
+        array = pa.array(series.astype("str").array)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    found = pc.is_in(arrow(values), value_set=arrow(allowed), skip_nulls=True)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
+
+
+def _known_orders(frame: pd.DataFrame, known: pd.Series, what: str):
     order = frame["order_id"]
-    unknown = order.notna() & ~order.isin(known)
+    unknown = order.notna() & ~isin(order, known)
     rejects = pd.DataFrame(
         {
             "source_file": frame.loc[unknown, "source_file"],
@@ -158,6 +227,7 @@ def _known_orders(frame: pd.DataFrame, known: set[str], what: str):
 
 
 _SORT = {
+    "checks": ["checked_at", "item_id"],
     "orders": ["issued_at", "order_id"],
     "items": ["order_id", "item_id"],
     # Ties in time keep source order (a sheet's same-day withheld -> restored).

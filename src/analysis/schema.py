@@ -83,6 +83,7 @@ TRANSPARENCY = pa.schema(
         pa.field("platform", pa.string()),
         pa.field("country", pa.string()),
         pa.field("requestor", pa.string()),
+        pa.field("reason", pa.string()),
         pa.field("period_start", UTC_US, nullable=False),
         pa.field("period_end", UTC_US, nullable=False),
         *[pa.field(c, pa.int64()) for c in TRANSPARENCY_COUNTS],
@@ -95,6 +96,24 @@ TRANSPARENCY = pa.schema(
     ]
 )
 
+#: Status checks: what an item looked like when someone looked (an X API lookup, a researcher's
+#: "status" column). ``metrics.snapshots.snapshots_to_events`` turns them into events.
+CHECKS = pa.schema(
+    [
+        pa.field("item_id", pa.string(), nullable=False),
+        pa.field("order_id", pa.string()),
+        pa.field("checked_at", UTC_US, nullable=False),
+        pa.field("time_precision", pa.string(), nullable=False),
+        pa.field("state", pa.string(), nullable=False),
+        pa.field("countries", pa.string()),
+        pa.field("source_url", pa.string()),
+        *PROVENANCE,
+    ]
+)
+
+#: ``level`` says what a problem set aside: ``row`` (the whole source row; nothing from it is in
+#: any table) or ``item`` (one item inside a row that was otherwise kept, e.g. one bad URL in a
+#: Lumen notice).
 REJECTS = pa.schema(
     [
         pa.field("source_file", pa.string(), nullable=False),
@@ -102,13 +121,16 @@ REJECTS = pa.schema(
         pa.field("column", pa.string()),
         pa.field("value", pa.string()),
         pa.field("reason", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
     ]
 )
+REJECT_LEVELS = ("row", "item")
 
 TABLES: dict[str, pa.Schema] = {
     "orders": ORDERS,
     "items": ITEMS,
     "events": EVENTS,
+    "checks": CHECKS,
     "transparency": TRANSPARENCY,
 }
 
@@ -116,6 +138,8 @@ TABLES: dict[str, pa.Schema] = {
 ITEM_TYPES = ("account", "tweet", "url", "hashtag")
 EVENT_TYPES = ("withheld", "restored", "suspended", "reinstated", "deleted")
 TIME_PRECISIONS = ("day", "hour", "minute", "second")
+#: ``checks.state``: the vocabulary of :func:`analysis.metrics.snapshots.snapshots_to_events`.
+CHECK_STATES = ("withheld", "visible", "suspended", "not_found")
 SOURCE_KINDS = (
     "spreadsheet",
     "snapshot",

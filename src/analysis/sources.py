@@ -6,6 +6,7 @@ so the CLI can print it without a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,56 +23,187 @@ class InputError(Exception):
 
 _EVENT_COLUMNS = ("item", "order_id", "country", "source_kind", "source_url", "notes")
 
-#: For each kind: the canonical names a file header may be mapped to.
+_ORDER_COLUMNS = frozenset(
+    {
+        "order_id",
+        "platform",
+        "country",
+        "authority",
+        "legal_basis",
+        "issued_at",
+        "deadline_at",
+        "items_listed",
+        "title",
+        "source_url",
+        "notes",
+    }
+)
+_TRANSPARENCY_COLUMNS = frozenset(
+    {
+        "platform",
+        "country",
+        "requestor",
+        "reason",
+        "period_start",
+        "period_end",
+        "compliance_rate",
+        "scope",
+        "notes",
+        "source_url",
+        *TRANSPARENCY_COUNTS,
+    }
+)
+
+#: For each kind: the canonical names a file header may be mapped to (and ``[source.defaults]``
+#: may fill). Names that are not table columns are inputs the kind reads: ``period`` (a period
+#: string such as ``July - December 2020``), ``country_name`` (a country name used when the code
+#: is blank), ``removed_legal_pct``/``removed_policy_pct`` (Google's percentages, summed into
+#: ``compliance_rate``), ``requests_part`` (request counts split by branch, summed into
+#: ``requests``), ``status``/``visible_text`` (what a handle list says about an item) and
+#: ``checked_at`` (when that was seen).
 KIND_COLUMNS: dict[str, frozenset[str]] = {
-    "orders": frozenset(
-        {
-            "order_id",
-            "platform",
-            "country",
-            "authority",
-            "legal_basis",
-            "issued_at",
-            "deadline_at",
-            "items_listed",
-            "title",
-            "source_url",
-            "notes",
-        }
-    ),
+    "orders": _ORDER_COLUMNS,
     "items": frozenset({"order_id", "item", "notes"}),
     "events": frozenset(
         {"at", "at_earliest", "event", "n_items", *_EVENT_COLUMNS},
     ),
     # Each date column of a wide handle sheet maps to an event name.
     "wide_handles": frozenset({*_EVENT_COLUMNS, *EVENT_TYPES}),
-    "transparency": frozenset(
+    "transparency": _TRANSPARENCY_COLUMNS,
+    # Lumen notices and X API lookups have fixed fields; only defaults apply.
+    "lumen": frozenset({"platform", "country", "authority", "legal_basis"}),
+    "x_snapshots": frozenset({"checked_at", "country", "order_id", "platform", "source_url"}),
+    "transparency_x": frozenset({*_TRANSPARENCY_COLUMNS, "period"}),
+    "transparency_google": frozenset(
         {
+            *_TRANSPARENCY_COLUMNS,
+            "country_name",
+            "removed_legal_pct",
+            "removed_policy_pct",
+            "requests_part",
+        }
+    ),
+    "handle_list": frozenset(
+        {
+            "item",
+            "order_id",
+            "issued_at",
+            "status",
+            "visible_text",
+            "checked_at",
             "platform",
             "country",
-            "requestor",
-            "period_start",
-            "period_end",
-            "compliance_rate",
-            "scope",
-            "notes",
+            "authority",
+            "legal_basis",
             "source_url",
-            *TRANSPARENCY_COUNTS,
+            "notes",
         }
     ),
 }
 
 #: Canonical columns each kind cannot do without (from the file or from ``[source.defaults]``).
+#: Kinds with built-in header names (:data:`BUILTIN_COLUMNS`) are checked when the file is read,
+#: since only then are its headers known.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "orders": ("issued_at",),
     "items": ("order_id", "item"),
     "events": ("event", "at"),
     "wide_handles": ("item", "order_id"),
     "transparency": ("period_start", "period_end"),
+    "lumen": (),
+    "x_snapshots": (),
+    "transparency_x": ("period", "country"),
+    "transparency_google": ("period_end",),
+    "handle_list": ("item", "order_id"),
 }
 
-#: Kinds named in the design that a later version reads (Lumen, X API, transparency reports).
-PLANNED_KINDS = ("lumen", "x_snapshots", "transparency_x", "transparency_google")
+#: Kinds that read the fields of an API's JSON rather than a sheet's headers.
+FIXED_FIELD_KINDS = ("lumen", "x_snapshots")
+#: Kinds whose ``path`` may be a folder: every ``.json``/``.jsonl``/``.ndjson`` file in it.
+FOLDER_KINDS = ("lumen", "x_snapshots")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def header_key(header: str) -> str:
+    """A header reduced for matching built-in names: case, spacing, punctuation and the
+    ``witheld`` misspelling some copies of the X report carry do not matter."""
+    text = str(header).casefold().replace("witheld", "withheld")
+    return " ".join("".join(ch if ch.isalnum() or ch == "%" else " " for ch in text).split())
+
+
+#: For the kinds that read standard exports: canonical name -> the headers it is read from
+#: without any ``[source.columns]`` (matched by :func:`header_key`; the first present wins).
+#: ``[source.columns]`` adds to these and wins over them.
+BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "transparency_x": {
+        "period": ("Time period", "Period", "Reporting period", "Report period"),
+        "country": ("Country", "Country/Region", "Country code"),
+        "requests": (
+            "Combined removal requests",
+            "Removal requests",
+            "Total removal requests",
+            "Legal demands",
+        ),
+        "accounts_specified": (
+            "Combined accounts specified",
+            "Accounts specified",
+            "Accounts reported",
+        ),
+        "accounts_withheld": ("Combined accounts withheld", "Accounts withheld"),
+        "tweets_withheld": (
+            "Combined tweets withheld",
+            "Tweets withheld",
+            "Posts withheld",
+            "Combined posts withheld",
+        ),
+        "compliance_rate": (
+            "Combined compliance rate",
+            "Compliance rate",
+            "Percentage where some content withheld",
+            "% where some content withheld",
+        ),
+    },
+    "transparency_google": {
+        "period_end": ("Period Ending", "Period End"),
+        "country_name": ("Country/Region", "Country", "Country Name"),
+        "country": ("CLDR Territory Code", "Country Code", "Territory Code"),
+        "requestor": ("Requestor", "Requester"),
+        "requests": ("Number of Requests", "Content Removal Requests", "Removal Requests"),
+        "items_requested": (
+            "Items Requested To Be Removed",
+            "Number of Items Requested",
+            "Number of Items Requested To Be Removed",
+            "Items Requested",
+        ),
+        "compliance_rate": ("Percentage of removal requests fully or partially complied with",),
+        "removed_legal_pct": ("% Removed-Legal",),
+        "removed_policy_pct": ("% Removed-Policy",),
+        "scope": ("Product",),
+        "reason": ("Reason",),
+        "requests_part": ("Court Orders", "Executive, Police, etc."),
+    },
+    "handle_list": {
+        "item": ("URL", "Tweet URL", "Account URL", "Profile URL", "Link", "Handle"),
+        "order_id": ("Notice", "Notice ID", "Lumen notice", "Notice URL", "File", "Order"),
+        "issued_at": ("Date received", "Received", "Received date", "Received on"),
+        "status": ("Status", "Account status", "Tweet status"),
+        "visible_text": ("Visible text", "Notice text", "Withheld text", "Text shown"),
+        "checked_at": ("Checked at", "Checked on", "Status date", "Status checked"),
+    },
+}
+
+BUILTIN_COLUMNS: dict[str, dict[str, str]] = {
+    kind: {header_key(h): canonical for canonical, headers in table.items() for h in headers}
+    for kind, table in BUILTIN_HEADERS.items()
+}
+
+#: Values a kind assumes unless ``[source.defaults]`` says otherwise.
+KIND_DEFAULTS: dict[str, dict[str, str]] = {
+    "transparency_x": {"platform": "twitter"},
+    "transparency_google": {"platform": "google"},
+    "x_snapshots": {"platform": "twitter", "country": "IN"},
+    "handle_list": {"platform": "twitter"},
+}
 
 _SOURCE_KEYS = {
     "path",
@@ -155,14 +287,15 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         raise InputError(f"{where} has no 'path'")
     where = f"{toml_path}: source {index} ({name})"
     kind = block.get("kind")
-    if kind in PLANNED_KINDS:
-        raise InputError(f"{where}: kind {kind!r} is not supported by this version yet")
     if kind not in KIND_COLUMNS:
         raise InputError(
             f"{where}: unknown kind {kind!r}; use one of {', '.join(sorted(KIND_COLUMNS))}"
         )
     path = _inside(raw_dir, name, where)
-    if not path.is_file():
+    if kind in FOLDER_KINDS and path.is_dir():
+        if not source_files(path):
+            raise InputError(f"{where}: the folder {path} holds no {'/'.join(JSON_SUFFIXES)} files")
+    elif not path.is_file():
         raise InputError(f"{where}: file not found at {path}")
 
     columns = block.get("columns", {})
@@ -171,6 +304,11 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         if not isinstance(table, dict):
             raise InputError(f"{where}: [source.{key}] must be a table")
     allowed = KIND_COLUMNS[kind]
+    if kind in FIXED_FIELD_KINDS and columns:
+        raise InputError(
+            f"{where}: kind {kind!r} reads the API's own fields, so [source.columns] does not "
+            "apply; remove it (use [source.defaults] for values the records lack)"
+        )
     for header, canonical in columns.items():
         if canonical not in allowed:
             raise InputError(
@@ -210,7 +348,9 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         delimiter=block.get("delimiter"),
         unmapped=unmapped,
     )
-    missing = [c for c in REQUIRED_COLUMNS[kind] if not source.has(c)]
+    # Kinds with built-in header names are checked once their headers are known.
+    needed = () if kind in BUILTIN_COLUMNS else REQUIRED_COLUMNS[kind]
+    missing = [c for c in needed if not source.has(c)]
     if kind == "wide_handles" and not any(source.has(e) for e in EVENT_TYPES):
         missing.append("an event date column (withheld, restored, ...)")
     if missing:
@@ -219,6 +359,26 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             f"(add it under [source.columns] or [source.defaults])"
         )
     return source
+
+
+def source_files(path: Path) -> list[Path]:
+    """The files a declared path covers: the file itself, or a folder's JSON files by name."""
+    if path.is_dir():
+        return sorted(
+            (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in JSON_SUFFIXES),
+            key=lambda p: p.name,
+        )
+    return [path]
+
+
+def source_sha256(path: Path) -> str:
+    """sha256 of a declared file; for a folder, of its files' names and contents in order."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for file in source_files(path):
+        digest.update(file.name.encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _inside(raw_dir: Path, name: str, where: str) -> Path:

@@ -56,6 +56,17 @@ SCHEMAS = {
             "time_precision": _text(_vocab(schema.TIME_PRECISIONS), nullable=False),
         }
     ),
+    "checks": pa.DataFrameSchema(
+        {
+            "item_id": _text(pa.Check.str_matches(ITEM_ID, error="item id format"), nullable=False),
+            "checked_at": _timestamp,
+            "state": _text(_vocab(schema.CHECK_STATES), nullable=False),
+            "countries": _text(
+                pa.Check.str_matches(r"^[A-Z]{2}(,[A-Z]{2})*$", error="comma-separated codes")
+            ),
+            "time_precision": _text(_vocab(schema.TIME_PRECISIONS), nullable=False),
+        }
+    ),
     "transparency": pa.DataFrameSchema(
         {
             "period_start": _timestamp,
@@ -96,6 +107,7 @@ def validate_tables(combined: Combined) -> Combined:
                         f"{name}.{c} fails the check {check}"
                         for c, check in zip(rows["column"], rows["check"], strict=True)
                     ],
+                    "level": "row",
                 }
             )
         )
@@ -106,7 +118,8 @@ def validate_tables(combined: Combined) -> Combined:
         empty_rejects().dtypes.to_dict()
     )
     # A row rejected in one table is rejected in all (e.g. a wide-handle row's events).
-    keys = rejects["source_file"] + "\x1f" + rejects["source_row"].astype("str")
+    rows = rejects[rejects["level"] == "row"]
+    keys = rows["source_file"] + "\x1f" + rows["source_row"].astype("str")
     for name, frame in tables.items():
         own = frame["source_file"] + "\x1f" + frame["source_row"].astype("str")
         tables[name] = frame[~own.isin(set(keys))].reset_index(drop=True)
