@@ -109,12 +109,12 @@ def test_page_is_offline_with_embedded_chart_and_no_code(run):
 
 def test_index_lists_reports_with_titles_and_headlines(run):
     index = run.result.index.read_text(encoding="utf-8")
-    assert "<title>Takedown orders: reports</title>" in index
+    assert "<title>टेकडाउन आदेश: रिपोर्टें</title>" in index  # the run is in Hindi (lang="hi")
     assert '<a href="00-overview.html">Fixture overview: orders by month</a>' in index
     assert '<a href="01-broken.html">Fixture failure: a broken report</a>' in index
     assert HEADLINE in index
-    assert "Data as of 2021-03-31" in index
-    assert re.search(r"Run on <time datetime=\"\d{4}-\d\d-\d\dT", index)
+    assert "आँकड़े 2021-03-31 तक" in index
+    assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\dT", index)
     assert "<script" not in index and "http" not in index
 
 
@@ -136,7 +136,7 @@ def test_failing_notebook_is_reported_and_still_rendered(run):
     cells = executed(run.out / "01-broken.ipynb")["cells"]
     errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert [e["ename"] for e in errors] == ["ZeroDivisionError"]
-    assert "Failed at cell 4: ZeroDivisionError" in run.result.index.read_text(encoding="utf-8")
+    assert "सेल 4 पर विफल: ZeroDivisionError" in run.result.index.read_text(encoding="utf-8")
 
 
 def test_progress_is_one_line_per_notebook(run):

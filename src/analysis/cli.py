@@ -118,7 +118,7 @@ def _clean(args: argparse.Namespace) -> int:
     out = args.out or paths.processed_dir()
     result = clean(raw, out)
     print(summary(result.manifest, out))
-    if args.strict and result.manifest["rows_rejected"]:
+    if args.strict and (result.manifest["rows_rejected"] or result.manifest.get("items_rejected")):
         return EXIT_DATA
     return EXIT_OK
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import metrics, paths, privacy
 from analysis.metrics.volume import DEFAULT_TZ
-from analysis.sources import SOURCES_FILE, InputError
+from analysis.sources import SOURCES_FILE, InputError, source_sha256
 from analysis.store import read_manifest, read_tables
 from analysis.wording import fmt_date, fmt_duration, fmt_int, fmt_share, phrase
 
@@ -78,8 +78,8 @@ def _stale_sources(raw: Path, manifest: dict) -> str | None:
     if toml.is_file() and _sha256(toml) != manifest.get("sources_toml_sha256"):
         return SOURCES_FILE
     for source in manifest["sources"]:
-        path = raw / source["path"]
-        if not path.is_file() or _sha256(path) != source["sha256"]:
+        path = raw / source["path"]  # a file, or a folder of files (Lumen, X lookups)
+        if not path.exists() or source_sha256(path) != source["sha256"]:
             return source["path"]
     return None
 

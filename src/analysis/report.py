@@ -824,10 +824,12 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
         link = f'<a href="{esc(quote(outcome["page"]))}">{title}</a>' if outcome["page"] else title
         failure = outcome["failure"]
         if failure:
-            where = "" if failure["cell_index"] is None else f" at cell {failure['cell_index'] + 1}"
+            cell = failure["cell_index"]
+            failed = (
+                phrase("failed", lang) if cell is None else phrase("failed_at", lang, n=cell + 1)
+            )
             error = f"{failure['ename']}: {failure['evalue']}".rstrip(": ")
-            failed = esc(phrase("failed", lang))
-            detail = f'<p class="status">{failed}{esc(where)}: {esc(error)}</p>'
+            detail = f'<p class="status">{esc(failed)}: {esc(error)}</p>'
             items.append(f'<li class="failed">{link}\n{detail}</li>')
         else:
             headline = outcome["headline"]

@@ -170,6 +170,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "run_on": "Run on",
         "data_as_of": "Data as of {date}",
         "failed": "Failed",
+        "failed_at": "Failed at cell {n}",
     },
     "hi": {
         "volume_headline": (
@@ -208,6 +209,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "run_on": "तैयार:",
         "data_as_of": "आँकड़े {date} तक",
         "failed": "विफल",
+        "failed_at": "सेल {n} पर विफल",
     },
 }
 
