@@ -570,3 +570,28 @@ def test_devanagari_label_matches_reference_and_unshaped_text_does_not(tmp_path,
     unshaped = tmp_path / "unshaped.png"
     render_label(unshaped)
     assert _rms(REFERENCE, unshaped) > 10 * REFERENCE_TOL
+
+
+def test_peers_chart_highlights_the_chosen_country():
+    utc = "UTC"
+    peers = pd.DataFrame(
+        {
+            "country": ["IN", "RU", "IN", "RU"],
+            "period_start": pd.to_datetime(
+                ["2020-01-01", "2020-01-01", "2020-07-01", "2020-07-01"]
+            ),
+            "period_end": pd.to_datetime(["2020-06-30", "2020-06-30", "2020-12-31", "2020-12-31"]),
+            "value": [400, 4000, 990, 5000],
+            "bounded": [False, False, False, False],
+            "measure": "requests",
+            "highlight": [True, False, True, False],
+        }
+    )
+    for column in ("period_start", "period_end"):
+        peers[column] = peers[column].dt.tz_localize(utc)
+    fig, data = charts.peers_chart(
+        peers, title="IN ranked 2 of 2", subtitle="N = 2", source="Google", as_of=AS_OF
+    )
+    assert list(data["value"]) == [400, 4000, 990, 5000]
+    texts = figure_texts(fig)
+    assert {"IN", "RU", "IN ranked 2 of 2"} <= set(texts)

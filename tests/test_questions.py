@@ -118,3 +118,43 @@ def test_redacted_reports_carry_only_pseudonyms(data, tmp_path):
     assert "@thecaravanindia" in named  # on the allow-list
     assert {"[account 1]", "[account 2]", "[account 3]"} <= named
     assert not any(i.startswith("@") and i != "@thecaravanindia" for i in named)
+
+
+def _transparency(rows):
+    frame = pd.DataFrame(
+        rows, columns=["country", "period_end", "requests", "requestor", "platform"]
+    )
+    frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.tz_localize("UTC")
+    frame["period_start"] = frame["period_end"] - pd.DateOffset(months=6)
+    for column in questions.PEER_MEASURES[1:]:
+        frame[column] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    for column in questions.PEER_MEASURES:
+        frame[f"{column}_bound"] = pd.Series([None] * len(frame), dtype="str")
+    frame.loc[frame["requests"] == 9, "requests_bound"] = "upper"  # a "<10" cell
+    return frame
+
+
+def test_peer_comparison_ranks_the_chosen_country_among_the_busiest():
+    rows = [
+        # country, period end, requests, requestor, platform: two requestors for India are summed
+        ("IN", "2020-12-31", 741, "Police", "google"),
+        ("IN", "2020-12-31", 249, "Other", "google"),
+        ("RU", "2020-12-31", 5000, "Other", "google"),
+        ("TR", "2020-12-31", 600, "Other", "google"),
+        ("PK", "2020-12-31", 9, "Other", "google"),
+        ("IN", "2020-06-30", 400, "Police", "google"),
+        ("RU", "2020-06-30", 4000, "Other", "google"),
+    ]
+    answer = questions.peer_comparison(_transparency(rows), country="IN", top=2)
+    latest = answer.table[answer.table["period_end"] == answer.table["period_end"].max()]
+    assert latest.set_index("country")["value"].to_dict() == {"IN": 990, "RU": 5000}
+    # Ranked among all 4 countries reporting that half-year, though only 2 are drawn (top=2).
+    assert answer.headline == "IN ranked 2 of 4 countries by requests in the period to 31 Dec 2020"
+    assert list(answer.table["highlight"]) == [True, False, True, False]  # IN, RU per period
+    pk = questions.peer_comparison(_transparency(rows), country="PK", top=1)
+    assert pk.table.loc[pk.table["country"] == "PK", "bounded"].all()  # "<10" stays a bound
+
+
+def test_peer_comparison_needs_two_countries(tables):
+    # The built-in yearly s.69A counts are India's alone: nothing to compare.
+    assert questions.peer_comparison(tables["transparency"], country="IN").table.empty

@@ -116,3 +116,15 @@ def test_google_whole_file(google):
     assert table["country"].isna().sum() == 2  # Europol: a requestor, not a country
     assert table["notes"].str.contains("capped at 100").sum() == 3  # 101% from rounding
     assert table["compliance_rate"].between(0, 100).all()
+
+
+def test_google_india_next_to_other_countries(google):
+    from analysis.questions import peer_comparison
+
+    combined, _ = google
+    answer = peer_comparison(combined.tables["transparency"], country="IN")
+    assert set(answer.table["measure"]) == {"requests"}
+    h2_2020 = answer.table[answer.table["period_end"] == _ist("2020-12-31")]
+    assert h2_2020.set_index("country").loc["IN", "value"] == 990
+    assert answer.table.loc[answer.table["highlight"], "country"].unique().tolist() == ["IN"]
+    assert answer.headline.startswith("IN ranked ")

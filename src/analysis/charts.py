@@ -1093,6 +1093,79 @@ def _duration_text(duration, unit, lang: str) -> str | None:
     return label(f"duration_{unit}", lang, n=_fmt_number(value))
 
 
+def peers_chart(
+    peers: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    source: str,
+    as_of,
+    lang: str = "en",
+    tz: str = DEFAULT_TZ,
+) -> Chart:
+    """One line per country over reporting periods; the chosen country in colour, the rest grey.
+
+    ``peers`` is :func:`analysis.questions.peer_comparison`'s table: ``country``,
+    ``period_start``, ``period_end``, ``value``, ``bounded``, ``measure``, ``highlight``.
+    Points whose value includes a bound (``<10``) are drawn hollow. The data CSV has the same
+    columns with local dates.
+    """
+    _require(peers, ["country", "period_end", "value", "highlight"], "peers_chart")
+    data = peers.copy()
+    for column in ("period_start", "period_end"):
+        if column in data:
+            data[column] = _local(data[column], tz)
+    with mpl.rc_context(house_rc(lang)):
+        register_fonts()
+        fig = _new_figure()
+        ax = fig.subplots()
+        layout = _frame(
+            fig, title=title, subtitle=subtitle, footer=_source_line(source, as_of, lang, tz)
+        )
+        if data.empty:
+            _no_data(ax, lang)
+            return Chart(fig, data)
+        for country, part in data.sort_values("period_end").groupby("country", sort=True):
+            chosen = bool(part["highlight"].any())
+            color = PALETTE[0] if chosen else "#9a9a9a"
+            x = _num(part["period_end"])
+            ax.plot(
+                x,
+                part["value"],
+                color=color,
+                linewidth=2.4 if chosen else 1.1,
+                zorder=3 if chosen else 2,
+            )
+            bounded = part["bounded"].to_numpy(dtype=bool) if "bounded" in part else None
+            if bounded is not None and bounded.any():
+                ax.plot(
+                    x[bounded],
+                    part["value"].to_numpy()[bounded],
+                    linestyle="",
+                    marker="o",
+                    markerfacecolor="white",
+                    color=color,
+                    zorder=4,
+                )
+            ax.annotate(
+                country,
+                (x[-1], part["value"].iloc[-1]),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                color=color,
+                fontweight="bold" if chosen else "normal",
+                fontsize=mpl.rcParams["xtick.labelsize"],
+            )
+        _date_axis(ax.xaxis, lang, tz)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y")
+        layout.apply()
+    return Chart(fig, data)
+
+
 def _survival_horizon(data: pd.DataFrame, deadline: float | None, unit: str) -> float:
     """How far the time axis runs: twice the last time anything was actioned (at least a week,
     or two days in hours, and past the deadline), never beyond the data."""

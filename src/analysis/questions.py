@@ -35,6 +35,7 @@ class Answer:
     method: str = ""
     frames: dict = field(default_factory=dict)  # further frames the chart or notebook shows
     as_of: pd.Timestamp | None = None
+    source: str = ""  # where the numbers come from, when not the orders data
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -201,6 +202,81 @@ def answer_volume(
         n=n_orders,
         method=phrase("volume_method", lang),
         frames={"context": context.reset_index(drop=True)},
+    )
+
+
+#: Transparency counts to compare countries on, in order of preference.
+PEER_MEASURES = ("requests", "items_requested", "items_withheld", "accounts_withheld")
+
+
+def peer_comparison(
+    transparency: pd.DataFrame,
+    *,
+    country: str,
+    platform: str | None = None,
+    top: int = 5,
+    lang: str = "en",
+) -> Answer:
+    """The chosen country next to the countries with the most requests, per reporting period.
+
+    Uses one platform's report (``platform`` when it covers the country and another one, else
+    the platform reporting the most countries) and the first of :data:`PEER_MEASURES` it
+    gives for the chosen country; requestors and products are summed per country and period.
+    A count given only as a bound (``<10``) is summed as its bound and the row is flagged
+    ``bounded``. With fewer than two countries there is nothing to compare and ``table`` is
+    empty.
+    """
+    t = transparency[transparency["country"].notna()]
+    key = t["platform"].fillna("").str.lower()
+    # One platform's report at a time: Google's and Twitter's requests are not the same unit.
+    mine = t["country"].str.upper() == (country or "").upper()
+    spread = t[mine].assign(_p=key[mine]).groupby("_p")["_p"].size().index
+    countries = t.assign(_p=key).groupby("_p")["country"].nunique()
+    candidates = countries[countries.index.isin(spread) & (countries >= 2)]
+    if platform and platform.lower() in candidates.index:
+        chosen_platform = platform.lower()
+    elif len(candidates):
+        chosen_platform = candidates.sort_values(ascending=False, kind="stable").index[0]
+    else:
+        chosen_platform = None
+    t = t[key == chosen_platform] if chosen_platform is not None else t.iloc[0:0]
+    mine = t[t["country"].str.upper() == (country or "").upper()]
+    measure = next((m for m in PEER_MEASURES if mine[m].notna().any()), None) if len(mine) else None
+    empty = Answer(table=pd.DataFrame(), title="", headline="", n=0)
+    if measure is None or t["country"].nunique() < 2:
+        return empty
+    rows = t[t[measure].notna()].assign(bounded=t[f"{measure}_bound"].notna())
+    per = rows.groupby(["country", "period_start", "period_end"], as_index=False).agg(
+        value=(measure, "sum"), bounded=("bounded", "any")
+    )
+    totals = per.groupby("country")["value"].sum().sort_values(ascending=False)
+    chosen = [c for c in totals.index[:top]]
+    if country.upper() not in chosen:
+        chosen.append(country.upper())
+    table = per[per["country"].isin(chosen)].sort_values(["period_end", "country"])
+    table = table.assign(measure=measure, highlight=table["country"] == country.upper())
+    # The rank is among every country reporting in the latest period, not just those drawn.
+    latest = per[per["period_end"] == table["period_end"].max()]
+    ranked = latest.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    position = ranked.index[ranked["country"] == country.upper()]
+    fields = {
+        "country": country.upper(),
+        "measure": phrase(f"measure_{measure}", lang),
+        "period": fmt_date(ranked["period_end"].iloc[0], lang),
+        "rank": int(position[0]) + 1 if len(position) else "-",
+        "n": len(ranked),
+    }
+    headline = phrase("peers_headline", lang, **fields)
+    platform_name = (chosen_platform or "-").title()
+    return Answer(
+        table=table.reset_index(drop=True),
+        title=headline,
+        headline=headline,
+        findings=[headline],
+        n=len(ranked),  # countries reporting in the latest period
+        method=phrase("peers_method", lang, measure=fields["measure"], platform=platform_name),
+        source=phrase("peers_source", lang, platform=platform_name),
+        as_of=table["period_end"].max(),
     )
 
 

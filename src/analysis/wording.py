@@ -166,6 +166,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "days": "{n} days",
         "hours": "{n} hours",
         "source_default": "Public reporting compiled in data/raw (every row cites its URL)",
+        "peers_headline": (
+            "{country} ranked {rank} of {n} countries by {measure} in the period to {period}"
+        ),
+        "peers_method": (
+            "{platform} transparency report: {measure} per period, summed over requestors"
+        ),
+        "peers_source": "{platform} transparency report, as declared in data/raw/sources.toml",
+        "measure_requests": "requests",
+        "measure_items_requested": "items requested",
+        "measure_items_withheld": "items withheld",
+        "measure_accounts_withheld": "accounts withheld",
         "index_title": "Takedown orders: reports",
         "run_on": "Run on",
         "data_as_of": "Data as of {date}",
@@ -205,6 +216,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "days": "{n} दिन",
         "hours": "{n} घंटे",
         "source_default": "data/raw में संकलित सार्वजनिक रिपोर्टें (हर पंक्ति में स्रोत URL)",
+        "peers_headline": "{period} तक की अवधि में {measure} में {n} देशों में {country} का स्थान: {rank}",
+        "peers_method": "{platform} पारदर्शिता रिपोर्ट: हर अवधि में {measure}, सभी अनुरोधकर्ताओं का जोड़",
+        "peers_source": "{platform} पारदर्शिता रिपोर्ट, data/raw/sources.toml के अनुसार",
+        "measure_requests": "अनुरोध",
+        "measure_items_requested": "हटाने को कहे गए आइटम",
+        "measure_items_withheld": "रोके गए आइटम",
+        "measure_accounts_withheld": "रोके गए खाते",
         "index_title": "टेकडाउन आदेश: रिपोर्टें",
         "run_on": "तैयार:",
         "data_as_of": "आँकड़े {date} तक",
