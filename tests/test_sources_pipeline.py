@@ -129,7 +129,7 @@ def test_cli_clean_summary_shows_dropped_rows(tmp_path, capsys):
     [
         ('path = "lumen"\nkind = "lumen"\n[source.columns]\n"a" = "b"\n', "does not apply"),
         ('path = "empty"\nkind = "x_snapshots"\n', "holds no .json/.jsonl/.ndjson files"),
-        ('path = "empty"\nkind = "transparency_x"\n', "file not found"),
+        ('path = "empty"\nkind = "transparency_x"\n', "is a folder, not a file"),
         ('path = "lumen"\nkind = "lumen"\n[source.defaults]\nchecked_at = "x"\n', "unknown column"),
     ],
 )

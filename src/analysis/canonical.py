@@ -249,8 +249,10 @@ class _Cells:
         return pd.Series(None, index=self.index, dtype=object)
 
     def text(self, canonical: str) -> pd.Series:
-        """A text column: stripped strings, blank -> NA."""
-        return _text(self.get(canonical))
+        """A text column: stripped strings, blank -> NA. Order ids also lose invisible
+        characters (:func:`visible_id`)."""
+        values = _text(self.get(canonical))
+        return visible_id(values) if canonical == "order_id" else values
 
     def notes(self) -> pd.Series:
         notes = self.text("notes")
@@ -382,6 +384,19 @@ def _text(values: pd.Series) -> pd.Series:
     return text.mask(text == "").astype("str")
 
 
+#: Characters that show nothing: zero-width space, soft hyphen, word joiner, byte-order mark, and
+#: the left-to-right/right-to-left marks, embeddings, overrides and isolates. Text copied from web
+#: pages and PDFs carries them; in an order id they would make ``A-1`` and ``A-1\u200e`` two orders
+#: that look the same. Zero-width (non-)joiners stay: they shape Devanagari.
+_INVISIBLE = "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+
+
+def visible_id(values: pd.Series) -> pd.Series:
+    """Ids without invisible characters (:data:`_INVISIBLE`); an id of nothing else -> NA."""
+    cleaned = values.astype("str").str.replace(_INVISIBLE, "", regex=True).str.strip()
+    return cleaned.mask(cleaned == "").astype("str")
+
+
 def join_notes(*parts: pd.Series) -> pd.Series:
     """Join note fragments row by row with ``"; "``, skipping missing ones (NA when none)."""
     out = None
@@ -415,6 +430,14 @@ def _orders(cells: _Cells) -> dict[str, pd.DataFrame]:
     issued = cells.dates("issued_at")
     cells.required("issued_at", cells.get("issued_at"), "issued_at (date of the order)")
     deadline = cells.dates("deadline_at") if cells.has("deadline_at") else None
+    if deadline is not None:
+        early = _before(deadline, issued, cells.source.timezone)
+        cells.reject(
+            early,
+            cells.header("deadline_at"),
+            cells.get("deadline_at"),
+            pd.Series("the deadline is before the order was issued", index=cells.index),
+        )
     counts = parse_counts(cells.get("items_listed"))
     cells.parsed("items_listed", counts)
     platform = normalize_platform(cells.get("platform"))
@@ -450,6 +473,17 @@ def _orders(cells: _Cells) -> dict[str, pd.DataFrame]:
         }
     )
     return {"orders": frame}
+
+
+def _before(later: pd.DataFrame, earlier: pd.DataFrame, timezone: str) -> pd.Series:
+    """Rows where ``later["at"]`` is before ``earlier["at"]`` at the coarser precision of the two
+    (a deadline dated by day may fall on the day of an order issued at 18:00); local calendar
+    days in ``timezone``."""
+    at, start = later["at"], earlier["at"]
+    by_day = (later["time_precision"] == "day") | (earlier["time_precision"] == "day")
+    day = (_local(at, timezone).dt.normalize() < _local(start, timezone).dt.normalize()) & by_day
+    exact = (at < start) & ~by_day
+    return (at.notna() & start.notna() & (day | exact)).fillna(False).astype(bool)
 
 
 _BOUND_WORDS = {"approx": "approximate", "lower": "a lower bound", "upper": "an upper bound"}
@@ -508,7 +542,8 @@ def _event_common(cells: _Cells) -> dict[str, pd.Series]:
 def _events(cells: _Cells) -> dict[str, pd.DataFrame]:
     event = normalize_event(cells.get("event"))
     cells.parsed("event", event)
-    cells.required("event", event["value"])
+    # Blank (or a blank word such as "-"), not unreadable: that already has its own reject.
+    cells.required("event", event["value"].mask(event["reason"].notna(), "unreadable"))
     at = cells.dates("at")
     cells.required("at", cells.get("at"), "the event date")
     earliest = cells.dates("at_earliest") if cells.has("at_earliest") else None
@@ -924,7 +959,7 @@ def _checked_at(cells: _Cells, what: str, needed: pd.Series | None = None) -> pd
 def _with_default(cells: _Cells, name: str) -> pd.Series:
     """A column, or ``[source.defaults]`` where its cell is blank (for per-record values such as
     ``checked_at`` that a file may give for some records and a default for the rest)."""
-    values = _text(cells.get(name))
+    values = cells.text(name)
     default = cells.source.defaults.get(name)
     return values if default is None else values.fillna(default)
 

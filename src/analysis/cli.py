@@ -14,12 +14,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 from analysis import __version__, paths
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+#: Characters a terminal acts on instead of showing: C0/C1 controls (an ESC starts a sequence
+#: that can recolour, retitle or clear the terminal) and the bidirectional overrides and
+#: isolates that reorder what is shown. Line breaks and tabs stay.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Text from the data made safe to print to a terminal: what a terminal would act on is
+    written as an escape (``\\x1b``) instead."""
+    return _UNSHOWABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {shown(str(err))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted; outputs were left as they were before this run", file=sys.stderr)
@@ -104,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("TAKEDOWNS_DEBUG"):
             raise
         print(
-            f"internal error: {type(err).__name__}: {err} "
+            f"internal error: {type(err).__name__}: {shown(str(err))} "
             "(a bug in takedowns; re-run with TAKEDOWNS_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
@@ -117,7 +129,7 @@ def _clean(args: argparse.Namespace) -> int:
     raw = args.raw or paths.raw_dir()
     out = args.out or paths.processed_dir()
     result = clean(raw, out)
-    print(summary(result.manifest, out))
+    print(shown(summary(result.manifest, out)))
     if args.strict and (result.manifest["rows_rejected"] or result.manifest.get("items_rejected")):
         return EXIT_DATA
     return EXIT_OK
@@ -127,11 +139,11 @@ def _validate(args: argparse.Namespace) -> int:
     from analysis.clean import describe_rejects, validate_file
 
     report = validate_file(args.path, args.raw)
-    print(report.headline)
+    print(shown(report.headline))
     for line in report.notes:
-        print(f"  note: {line}")
+        print(f"  note: {shown(line)}")
     for line in describe_rejects(report.rejects, limit=args.limit):
-        print(f"  {line}")
+        print(f"  {shown(line)}")
     return EXIT_DATA if len(report.rejects) else EXIT_OK
 
 
@@ -160,16 +172,18 @@ def _metrics(args: argparse.Namespace) -> int:
         answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)
     table = answer.table
     if args.format == "csv":
-        print(table.to_csv(index=False, lineterminator="\n"), end="")
+        from analysis.store import safe_csv  # order ids and notes may look like formulas
+
+        print(safe_csv(table), end="")
     elif args.format == "json":
         print(table.to_json(orient="records", date_format="iso", force_ascii=False, indent=1))
     else:
         import pandas as pd
 
         with pd.option_context("display.width", 200, "display.max_columns", 30):
-            print(table.to_string(index=False))
+            print(shown(table.to_string(index=False)))
         for line in answer.findings:
-            print(f"- {line}")
+            print(f"- {shown(line)}")
     return EXIT_OK
 
 
@@ -186,7 +200,7 @@ def _report(args: argparse.Namespace) -> int:
         questions.load(base)
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
         result = clean(base / "raw", base / "processed")
-        print(summary(result.manifest, base / "processed"))
+        print(shown(summary(result.manifest, base / "processed")))
     result = report.run_report(
         params=params,
         out_dir=args.out,
@@ -197,7 +211,7 @@ def _report(args: argparse.Namespace) -> int:
     state = "unchanged, reused" if result.cached else "written"
     print(f"Reports {state}: {result.index}")
     if not result.ok:
-        print(result.message(), file=sys.stderr)
+        print(shown(result.message()), file=sys.stderr)
         return EXIT_DATA
     return EXIT_OK
 

@@ -160,11 +160,13 @@ def _orders(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     dup_id = orders["order_id"].duplicated(keep=False)
     if not dup_id.any():
         return orders, empty_rejects(), orders.iloc[:0][["source_file", "source_row"]]
-    same = orders.duplicated(["order_id", *ORDER_FIELDS], keep="first")
-    duplicates = orders.loc[same, ["source_file", "source_row"]]
-    rest = orders[~same]
-    variants = rest.groupby("order_id")["order_id"].transform("size")
-    conflicting = rest[variants > 1]
+    # An id given with two sets of fields conflicts: every row giving it is rejected, exact
+    # copies included (a copy of a rejected row is not a duplicate of anything kept).
+    variants = orders.drop_duplicates(["order_id", *ORDER_FIELDS]).groupby("order_id").size()
+    conflict = isin(orders["order_id"], pd.Series(variants.index[variants > 1], dtype="str"))
+    conflicting, rest = orders[conflict], orders[~conflict]
+    same = rest.duplicated(["order_id", *ORDER_FIELDS], keep="first")
+    duplicates = rest.loc[same, ["source_file", "source_row"]]
     rejects = []
     for order_id, group in conflicting.groupby("order_id", sort=True):
         rows = ", ".join(
@@ -184,8 +186,7 @@ def _orders(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
                     "reason": f"order {order_id} is given differently in {rows} ({detail})",
                 }
             )
-    keep = rest[variants == 1]
-    return keep, rejects_frame(rejects), duplicates
+    return rest[~same], rejects_frame(rejects), duplicates
 
 
 def _show(value: object) -> str:

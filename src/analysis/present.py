@@ -1,14 +1,16 @@
 """What a report notebook shows: headings that state findings, sentences, tables and charts.
 
 Notebooks call these instead of formatting anything themselves. Text that comes from the data
-(order ids, titles, notes) is HTML-escaped before it reaches Markdown or HTML, so a ``<script>``
-in a spreadsheet cell is shown, never run.
+(order ids, titles, notes) is escaped before it reaches Markdown or HTML (:func:`markdown_text`),
+so a ``<script>`` or a ``[link](javascript:...)`` in a spreadsheet cell is shown, never run.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -40,6 +42,21 @@ COLUMN_LABELS = {
 }
 
 
+#: ASCII punctuation Markdown may read as syntax (links, emphasis, headings, lists, tables,
+#: autolinks, maths); ``& < > " '`` are left to :func:`html.escape`.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!#$%()*+,\-./:;=?@\[\\\]^_`{|}~])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that renders as exactly that text: every ASCII punctuation mark that
+    Markdown could read as syntax is backslash-escaped and ``& < > " '`` become HTML entities.
+
+    HTML escaping alone is not enough in Markdown: an order id ``[x](javascript:alert(1))`` would
+    still become a link that runs a script, and ``=HYPERLINK("http://...")`` an outside link.
+    """
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text)))
+
+
 def _display(text_markdown: str, text_plain: str) -> None:
     from IPython.display import display
 
@@ -62,7 +79,7 @@ def output_folder(output_dir: str, notebook: str) -> Path:
 
 def heading(text: str, level: int = 2) -> None:
     """A heading that states a finding (its plain text is what the report index quotes)."""
-    _display("#" * level + " " + html.escape(text), text)
+    _display("#" * level + " " + markdown_text(text), text)
 
 
 def page_intro(notebook: str, lang: str = "en") -> None:
@@ -74,25 +91,25 @@ def page_intro(notebook: str, lang: str = "en") -> None:
     if lang == "en":
         return
     title, intro = PAGES[lang][notebook]
-    _display(f"# {html.escape(title)}\n\n{html.escape(intro)}", title)
+    _display(f"# {markdown_text(title)}\n\n{markdown_text(intro)}", title)
 
 
 def data_as_of(as_of: pd.Timestamp, lang: str = "en") -> None:
     """ "Data as of <date>" on the page; its plain text is the ISO date the report index shows."""
     local = as_of.tz_convert("Asia/Kolkata")
     text = phrase("data_as_of", lang, date=fmt_date(as_of, lang))
-    _display(f"*{html.escape(text)}*", local.date().isoformat())
+    _display(f"*{markdown_text(text)}*", local.date().isoformat())
 
 
 def sentences(texts: list[str]) -> None:
     """One paragraph per finding, each a sentence a story can quote."""
     for text in texts:
-        _display(html.escape(text), text)
+        _display(markdown_text(text), text)
 
 
 def links(pages: list[tuple[str, str]]) -> None:
     """A list of links to the other reports, each with its finding as the link text."""
-    items = "\n".join(f"- [{html.escape(text)}]({href})" for href, text in pages)
+    items = "\n".join(f"- [{markdown_text(text)}](<{quote(href)}>)" for href, text in pages)
     _display(items, "\n".join(f"{text} ({href})" for href, text in pages))
 
 

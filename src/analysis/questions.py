@@ -51,16 +51,22 @@ def load(data_dir: str | Path | None = None, *, redact_handles: bool = False) ->
     """
     base = Path(data_dir) if data_dir else paths.data_dir()
     processed, raw = base / "processed", base / "raw"
-    manifest = read_manifest(processed)
-    stale = _stale_sources(raw, manifest)
-    if stale:
-        raise InputError(
-            f"{processed} is older than {stale} in {raw}; run `takedowns clean` "
-            "(or `make report`) to rebuild it"
-        )
-    tables = read_tables(processed)
+    try:
+        manifest = read_manifest(processed)
+        stale = _stale_sources(raw, manifest)
+        if stale:
+            raise InputError(
+                f"{processed} is older than {stale} in {raw}; run `takedowns clean` "
+                "(or `make report`) to rebuild it"
+            )
+        tables = read_tables(processed)
+        allowed = privacy.allow_list(base) if redact_handles else set()
+    except InputError as err:
+        # Raised afresh here, so a notebook's traceback is two frames (its cell, this line)
+        # ending in the sentence that names the command, not a walk through the store.
+        raise InputError(str(err)) from None
     if redact_handles:
-        tables = privacy.redact(tables, privacy.allow_list(base))
+        tables = privacy.redact(tables, allowed)
     return tables
 
 

@@ -193,6 +193,8 @@ def run_report(
         data_fingerprint = _manifest_fingerprint()
 
     key = None if data_fingerprint is None else _cache_key(notebooks, values, data_fingerprint)
+    # A killed run's staging folder goes even when nothing needs rendering now.
+    _remove_stale_temporaries(out_dir)
     if key is not None and not force:
         cached = _cached_result(out_dir, key)
         if cached is not None:
@@ -205,7 +207,6 @@ def run_report(
     _warn_unknown(values, declared)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(out_dir)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{out_dir.name}{_TMP_MARK}{os.getpid()}-", dir=out_dir.parent)
     )
@@ -702,7 +703,9 @@ def _as_of(values: dict, outcomes: list[dict], declared: dict[Path, dict[str, di
 
 
 def _failure_note(failure: dict) -> str:
-    error = html.escape(f"{failure['ename']}: {failure['evalue']}".rstrip(": "))
+    from analysis.present import markdown_text  # an error message may quote a cell of the data
+
+    error = markdown_text(f"{failure['ename']}: {failure['evalue']}".rstrip(": "))
     if failure["cell_index"] is None:
         return f"**This report could not be run** ({error})."
     return (
@@ -883,6 +886,8 @@ def _publish(staging: Path, out_dir: Path, outcomes: list[dict]) -> None:
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Delete the staging folders of runs that were killed; they were never visible as outputs."""
     prefix = f".{out_dir.name}{_TMP_MARK}"
+    if not out_dir.parent.is_dir():
+        return
     for leftover in out_dir.parent.glob(prefix + "*"):
         pid_text = leftover.name[len(prefix) :].split("-", 1)[0]
         if leftover.is_dir() and not _still_running(pid_text, leftover):

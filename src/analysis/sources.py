@@ -6,6 +6,7 @@ so the CLI can print it without a traceback.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -295,6 +296,8 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
     if kind in FOLDER_KINDS and path.is_dir():
         if not source_files(path):
             raise InputError(f"{where}: the folder {path} holds no {'/'.join(JSON_SUFFIXES)} files")
+    elif path.is_dir():
+        raise InputError(f"{where}: {name} is a folder, not a file; name the file inside it")
     elif not path.is_file():
         raise InputError(f"{where}: file not found at {path}")
 
@@ -331,6 +334,22 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
     unmapped = block.get("unmapped", "notes")
     if unmapped not in ("notes", "ignore"):
         raise InputError(f"{where}: unmapped must be 'notes' or 'ignore', not {unmapped!r}")
+    encoding = block.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise InputError(
+                f"{where}: unknown encoding {encoding!r}; use e.g. utf-8, cp1252 or utf-16"
+            ) from None
+    delimiter = block.get("delimiter")
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+    ):
+        raise InputError(
+            f"{where}: delimiter must be one character, not {delimiter!r} "
+            '(e.g. ",", ";", "\\t" or "|")'
+        )
     sheet = block.get("sheet")
     if sheet is not None and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise InputError(f"{where}: 'sheet' only applies to spreadsheets, not {path.suffix} files")
@@ -344,8 +363,8 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         sheet=sheet,
         timezone=str(timezone),
         dayfirst=dayfirst,
-        encoding=block.get("encoding"),
-        delimiter=block.get("delimiter"),
+        encoding=None if encoding is None else str(encoding),
+        delimiter=delimiter,
         unmapped=unmapped,
     )
     # Kinds with built-in header names are checked once their headers are known.

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -83,7 +84,10 @@ def _stage_parquet(table: pa.Table, target: Path) -> Path:
 
 
 def _stage_bytes(data: bytes, target: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=_TMP_PREFIX + target.name + ".", dir=target.parent)
+    # The writer's process id is in the name, so a second clean of the same folder running at
+    # the same time leaves this one's temporaries alone (remove_stale_temporaries).
+    prefix = f"{_TMP_PREFIX}{os.getpid()}-{target.name}."
+    fd, name = tempfile.mkstemp(prefix=prefix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -105,9 +109,37 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def remove_stale_temporaries(folder: Path) -> None:
-    """Delete temporaries an interrupted run left behind; they were never visible as outputs."""
+    """Delete temporaries an interrupted run left behind; they were never visible as outputs.
+
+    Temporaries of a process that is still running (another clean writing the same folder) are
+    left alone; so are this process's own.
+    """
     for leftover in folder.glob(_TMP_PREFIX + "*"):
-        leftover.unlink(missing_ok=True)
+        pid = leftover.name[len(_TMP_PREFIX) :].split("-", 1)[0]
+        if not (pid.isdigit() and _running(int(pid), leftover)):
+            leftover.unlink(missing_ok=True)
+
+
+_STALE_AFTER_SECONDS = 3600  # where we cannot ask whether a process still runs (Windows)
+
+
+def _running(pid: int, leftover: Path) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there; go by age instead
+        try:
+            return time.time() - leftover.stat().st_mtime < _STALE_AFTER_SECONDS
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    except OverflowError:
+        return False
+    return True
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

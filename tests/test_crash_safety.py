@@ -1,0 +1,210 @@
+"""A `takedowns clean` or `takedowns report` killed with SIGKILL mid-run leaves the previous outputs
+as they were (or, in the instant between two renames, says so instead of mixing runs), and the
+next run finishes and sweeps up the temporaries.
+
+The clean is paused at a chosen point by a wrapper that patches ``analysis.store`` and then runs
+the ordinary command; the test waits for the pause, kills the process, and looks at the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hostile_reports import NOTEBOOK_STEMS
+
+from analysis import questions, report
+from analysis.cli import main
+from analysis.sources import InputError
+from analysis.store import read_tables
+
+#: Runs `takedowns clean` with a pause after the Nth temporary is written (``stage``) or after
+#: the Nth temporary is renamed into place (``rename``), then waits to be killed.
+WRAPPER = """
+import os, sys, time
+from pathlib import Path
+
+from analysis import store
+
+point, flag = os.environ["PAUSE_AT"], os.environ["PAUSE_FLAG"]
+after = int(os.environ["PAUSE_AFTER"])
+calls = []
+
+
+def pause():
+    calls.append(1)
+    if len(calls) == after:
+        Path(flag).write_text("paused", encoding="utf-8")
+        time.sleep(600)
+
+
+if point == "stage":
+    real_stage = store._stage_bytes
+
+    def stage(data, target):
+        path = real_stage(data, target)
+        pause()
+        return path
+
+    store._stage_bytes = stage
+else:
+    real_replace = store.os.replace
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        pause()
+
+    store.os.replace = replace
+
+from analysis.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """The outputs a reader sees: every file but the temporaries."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".tmp-"))
+
+
+def _killed_clean(raw: Path, out: Path, tmp: Path, point: str, after: int) -> None:
+    wrapper = tmp / "paused_clean.py"
+    wrapper.write_text(WRAPPER, encoding="utf-8")
+    flag = tmp / "paused.flag"
+    env = {**os.environ, "PAUSE_AT": point, "PAUSE_AFTER": str(after), "PAUSE_FLAG": str(flag)}
+    process = subprocess.Popen(
+        [sys.executable, str(wrapper), "clean", "--raw", str(raw), "--out", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not flag.exists():
+            assert process.poll() is None, "clean ended before the pause"
+            assert time.monotonic() < deadline, "clean never reached the pause"
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def raw_and_previous(tmp_path, fixtures_dir):
+    """A cleaned folder from the messy fixture, then a raw change the next clean would write."""
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    shutil.copytree(fixtures_dir / "messy", raw)
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
+    with (raw / "orders.csv").open("ab") as orders:
+        orders.write(b"A-9,01/03/2021,X,1,\r\n")
+    return raw, out
+
+
+def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_previous, tmp_path):
+    raw, out = raw_and_previous
+    before = _files(out)
+    tables_before = read_tables(out)
+    _killed_clean(raw, out, tmp_path, "stage", after=2)  # two tables staged, four to go
+
+    assert _files(out) == before  # byte for byte
+    assert len(_temporaries(out)) == 2  # the kill really came mid-write
+    after = read_tables(out)  # readable, and every table from the same (previous) run
+    for name, frame in tables_before.items():
+        assert after[name].equals(frame), name
+
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0  # the next run completes
+    assert not _temporaries(out)
+    assert "A-9" in set(read_tables(out)["orders"]["order_id"])
+
+
+def test_clean_killed_between_two_renames_is_detected_not_mixed(raw_and_previous, tmp_path, capsys):
+    raw, out = raw_and_previous
+    _killed_clean(raw, out, tmp_path, "rename", after=2)  # two new tables in place, four old
+    with pytest.raises(InputError, match="interrupted clean"):
+        read_tables(out)
+    with pytest.raises(InputError, match="run `takedowns clean`"):
+        questions.load(tmp_path)
+    capsys.readouterr()
+    assert main(["metrics", "volume", "--data", str(tmp_path)]) == 2
+    assert "run `takedowns clean`" in capsys.readouterr().err
+
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
+    read_tables(out)
+    assert not _temporaries(out)
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and v]
+
+
+def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_crash):
+    crash = report_after_crash
+    assert crash.after_kill == crash.before  # every file, hidden ones too, byte for byte
+    assert crash.leftovers  # the killed run had started writing, beside the reports
+    index = crash.before["index.html"].decode("utf-8")
+    parser = _Links()
+    parser.feed(index)
+    assert parser.links == [f"{stem}.html" for stem in NOTEBOOK_STEMS]
+    assert all(f"{stem}.html" in crash.before for stem in NOTEBOOK_STEMS)
+
+
+def test_the_next_report_run_succeeds_and_removes_the_leftovers(report_after_crash):
+    rerun = report_after_crash.rerun
+    assert rerun.result.returncode == 0, rerun.result.stderr
+    assert not report_after_crash.leftovers_after_rerun
+    assert (rerun.out / "index.html").is_file()
+
+
+def test_a_cached_report_run_also_removes_a_killed_runs_leftovers(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    out.mkdir()
+    leftover = tmp_path / ".reports.tmp-999999999-killed"  # no such process
+    (leftover / "00-overview").mkdir(parents=True)
+    cached = report.ReportResult(out, out / "index.html", [], [], True, {})
+    monkeypatch.setattr(report, "_cached_result", lambda out_dir, key: cached)
+    notebook = Path(__file__).resolve().parent / "fixtures" / "notebooks" / "00-overview.ipynb"
+    result = report.run_report(
+        notebooks=[notebook], out_dir=out, progress=False, data_fingerprint="same"
+    )
+    assert result.cached
+    assert not leftover.exists()
+
+
+def test_clean_removes_a_dead_runs_temporaries_but_not_a_running_ones(tmp_path, fixtures_dir):
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    shutil.copytree(fixtures_dir / "messy", raw)
+    out.mkdir()
+    dead = out / ".tmp-999999999-orders.parquet.abc"  # no such process
+    legacy = out / ".tmp-orders.parquet.def"  # written before temporaries named their process
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as other:
+        try:
+            alive = out / f".tmp-{other.pid}-orders.parquet.ghi"  # another clean, still writing
+            for path in (dead, legacy, alive):
+                path.write_bytes(b"half")
+            assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
+            assert _temporaries(out) == [alive.name]
+        finally:
+            other.kill()
