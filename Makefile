@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report report-hi clean-data test lint format lab lock
+.PHONY: help setup report report-hi clean-data test lint format lab lock bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,11 @@ lint: $(STAMP) ## ruff check and ruff format --check
 format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+N ?= 20000
+bench: $(STAMP) ## Benchmarks (clean vs DuckDB, metrics, report); N=2000000 for the real run
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(PY) bench/run_all.py --rows $(N) --events $$(( $(N) * 5 ))
 
 lock: ## Re-resolve the newest allowed versions into constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -42,11 +42,13 @@ from .lag import (
     _order_by,
     _precision_us,
     _segment_starts,
+    _str_column_take,
     _str_take,
     _ts_from_us,
 )
 from .volume import (
     DEFAULT_TZ,
+    _local_from_us,
     _local_us,
     _period_ordinals,
     _utc_us,
@@ -205,7 +207,7 @@ def _named_sequence(
 
     # Each item now alternates start, end, start, ... beginning with a start.
     prec = _precision_us(_column(events, "time_precision"))[rows]
-    local = _local_us(events["at"].take(rows), tz)
+    local = _local_from_us(at, tz)  # ``at`` is ``events["at"]`` at ``rows``, in microseconds
     starts = np.flatnonzero(~is_end)
     nxt, nxt2 = starts + 1, starts + 2
     has_end = (nxt < n) & (codes[np.minimum(nxt, n - 1)] == codes[starts])
@@ -225,8 +227,8 @@ def _named_sequence(
     episode = episode + 1
     eps = pd.DataFrame(
         {
-            "item_id": pd.array(_column(events, "item_id").take(rows[starts]), dtype="str"),
-            "order_id": pd.array(_column(events, "order_id").take(rows[starts]), dtype="str"),
+            "item_id": _str_column_take(_column(events, "item_id"), rows[starts]),
+            "order_id": _str_column_take(_column(events, "order_id"), rows[starts]),
             "basis": _str_take(("named",), np.zeros(len(starts), "int64")),
             "episode": episode.astype("int64"),
             "reblock": episode > 1,
@@ -511,6 +513,22 @@ SUMMARY_COLUMNS = [
 ]
 
 
+def _unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)``; for integer keys in a range not far above
+    their count (order codes, period ordinals) by a presence table instead of a sort."""
+    key = np.asarray(key)
+    if key.dtype.kind in "iu" and len(key):
+        low = int(key.min())
+        span = int(key.max()) - low + 1
+        if span <= 4 * len(key) + 1024:
+            offset = (key - low).astype(np.intp)
+            present = np.zeros(span, dtype=bool)
+            present[offset] = True
+            rank = np.cumsum(present) - 1
+            return (np.flatnonzero(present) + low).astype(key.dtype), rank[offset]
+    return np.unique(key, return_inverse=True)
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     keep = np.isfinite(values) & (weights > 0)
     values, weights = values[keep], weights[keep]
@@ -595,7 +613,7 @@ def reversal_summary(
         key = g
     else:
         key = np.zeros(len(eps), dtype="int64")
-    keys, gk = np.unique(key, return_inverse=True)
+    keys, gk = _unique_inverse(key)
     k = len(keys)
     restored = eps["restored_at"].notna().to_numpy()
     reblocked = eps["reblocked_at"].notna().to_numpy()
@@ -616,7 +634,7 @@ def reversal_summary(
     dur = eps["duration"].to_numpy(dtype="float64")
     dur = np.where(has_days[gk] & unit_hours, dur / 24.0, dur)
     idx = np.flatnonzero(restored & np.isfinite(dur))
-    idx = idx[np.lexsort((dur[idx], gk[idx]))]
+    idx = idx[_order_by(gk[idx], dur[idx])]  # by group, then duration (lexsort order)
     bounds = np.searchsorted(gk[idx], np.arange(k + 1))
     medians = np.array(
         [

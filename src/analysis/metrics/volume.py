@@ -94,6 +94,20 @@ def _local_us(values, tz: str) -> np.ndarray:
     return local.to_numpy(dtype="datetime64[us]").view("int64")
 
 
+def _local_from_us(us: np.ndarray, tz: str) -> np.ndarray:
+    """:func:`_local_us` of int64 UTC microseconds (the int64 minimum is NaT); only the values
+    that are not NaT are converted, so an all-NaT column costs nothing."""
+    us = np.asarray(us, dtype="int64")
+    nat = np.iinfo("int64").min
+    out = np.full(len(us), nat, dtype="int64")
+    ok = us != nat
+    if ok.any():
+        stamps = pd.DatetimeIndex(us[ok].view("datetime64[us]")).tz_localize("UTC")
+        local = stamps.tz_convert(tz).tz_localize(None)
+        out[ok] = local.to_numpy(dtype="datetime64[us]").view("int64")
+    return out
+
+
 def _local_days(values, tz: str) -> np.ndarray:
     """Local calendar date as whole days since 1970-01-01 (int64; meaningless where NaT)."""
     return _local_us(values, tz) // _DAY_US

@@ -19,6 +19,8 @@ import zoneinfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.normalize.handles import (
     ARROW_TEXT,
@@ -115,6 +117,10 @@ _FAMILIES = {
     "number": r"^(?P<number>[0-9]+(?:\.[0-9]+)?)$",
 }
 _WEEKDAY = r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?[ ]+"
+# Precision labels are kept as small codes while parsing (-1: none) and turned into text once.
+_PRECISIONS = ("day", "hour", "minute", "second")
+_PRECISION_CODE = {label: code for code, label in enumerate(_PRECISIONS)}
+_DAY, _HOUR, _MINUTE, _SECOND = range(4)
 
 
 class _State:
@@ -130,8 +136,9 @@ class _State:
         self.shown = shown
         self.wall = np.full(n, _NAT)
         self.offset = np.full(n, np.nan)
-        self.precision = np.full(n, None, dtype=object)
+        self.precision = np.full(n, -1, dtype=np.int8)
         self.reason = np.full(n, None, dtype=object)
+        self.has_reason = np.zeros(n, dtype=bool)
         self.todo = np.zeros(n, dtype=bool)
 
     def quoted(self, rows: np.ndarray) -> pd.Series:
@@ -147,11 +154,15 @@ class _State:
         rows = rows[self.todo[rows]]
         if len(rows):
             self.reason[rows] = (prefix + self.quoted(rows) + suffix).to_numpy(dtype=object)
+            self.has_reason[rows] = True
             self.todo[rows] = False
 
     def accept(self, rows, wall, precision, offset=None) -> None:
+        """``precision``: a label, or an array of codes (see :data:`_PRECISIONS`)."""
         self.wall[rows] = wall
-        self.precision[rows] = precision
+        self.precision[rows] = (
+            _PRECISION_CODE[precision] if isinstance(precision, str) else precision
+        )
         if offset is not None:
             self.offset[rows] = offset
         self.todo[rows] = False
@@ -203,8 +214,8 @@ def _time_parts(g: pd.DataFrame) -> dict[str, np.ndarray]:
     ok = ~((am | pm) & (h > 12))
     h = np.where(pm & (h < 12), h + 12, np.where(am & (h == 12), 0, h))
     precision = np.where(
-        ~np.isnan(s), "second", np.where(has_m, "minute", np.where(has_h, "hour", "day"))
-    ).astype(object)
+        ~np.isnan(s), _SECOND, np.where(has_m, _MINUTE, np.where(has_h, _HOUR, _DAY))
+    ).astype(np.int8)
 
     tz = g["tz"]
     tzp = tz.str.extract(r"^(?:utc|gmt)?(?P<sign>[+-])(?P<oh>[0-9]{1,2}):?(?P<om>[0-9]{2})?$")
@@ -283,8 +294,8 @@ def _from_numbers(st: _State, rows: np.ndarray, number: np.ndarray) -> None:
     seconds = np.round(np.where(serial, number, 0) * 86400).astype(np.int64)
     wall = _EXCEL_EPOCH + seconds.astype("timedelta64[s]")
     precision = np.where(
-        seconds % 86400 == 0, "day", np.where(seconds % 60 == 0, "minute", "second")
-    ).astype(object)
+        seconds % 86400 == 0, _DAY, np.where(seconds % 60 == 0, _MINUTE, _SECOND)
+    ).astype(np.int8)
     st.accept(rows[serial], wall[serial], precision[serial])
 
     compact = ~serial & (number >= 1000_01_01) & (number < 1_0000_00_00)
@@ -304,9 +315,9 @@ def _precision_of(wall: np.ndarray) -> np.ndarray:
     # A datetime object says nothing about how exact it is: midnight is taken to be a bare
     # date (spreadsheets store dates as midnight), otherwise minutes or seconds as stored.
     micros = (wall - wall.astype("datetime64[D]")).astype(np.int64)
-    return np.where(
-        micros == 0, "day", np.where(micros % 60_000_000 == 0, "minute", "second")
-    ).astype(object)
+    return np.where(micros == 0, _DAY, np.where(micros % 60_000_000 == 0, _MINUTE, _SECOND)).astype(
+        np.int8
+    )
 
 
 def _from_datetimes(st: _State, kind: np.ndarray) -> None:
@@ -334,7 +345,7 @@ def _from_datetimes(st: _State, kind: np.ndarray) -> None:
             [ts.utcoffset().total_seconds() / 60 if ts.tzinfo else np.nan for ts in stamps]
         )
     precision = _precision_of(wall)
-    precision[kind[rows] == "date"] = "day"
+    precision[kind[rows] == "date"] = _DAY
     st.accept(rows, wall, precision, offset)
 
 
@@ -390,8 +401,15 @@ def _parse_datetimes(values: pd.Series, *, timezone: str, dayfirst: bool) -> pd.
     index = values.index
     values = values.reset_index(drop=True)
     text, kind = split_by_type(values)
+    # The bulk of a big sheet is one fixed layout (31/01/2021 10:30, 2021-01-31): read those
+    # straight from the bytes, and clean and match only the rest.
+    fixed = _fixed_layouts(text)
+    if fixed is None:
+        shown = clean_text(text)
+    else:
+        shown = clean_text(text.where(~fixed.mask)).where(~fixed.mask, text)
     # Ints went to text as digits (44227, 20210131) and are read with the text families.
-    st = _State(values, clean_text(text))
+    st = _State(values, shown)
     _from_datetimes(st, kind)
 
     is_float = np.flatnonzero(kind == "float")
@@ -403,8 +421,10 @@ def _parse_datetimes(values: pd.Series, *, timezone: str, dayfirst: bool) -> pd.
     st.reject(other, "cannot read ", " as a date")
 
     st.todo |= st.shown.notna().to_numpy(dtype=bool)
+    if fixed is not None:
+        fixed.apply(st, dayfirst)
     if st.todo.any():
-        _parse_texts(st, _normalise_text(st.shown), dayfirst)
+        _parse_texts(st, _normalise_text(st.shown.where(st.todo)), dayfirst)
         st.reject(np.flatnonzero(st.todo), "cannot read ", " as a date")
 
     _check_range(st)
@@ -412,18 +432,135 @@ def _parse_datetimes(values: pd.Series, *, timezone: str, dayfirst: bool) -> pd.
     return pd.DataFrame(
         {
             "at": at,
-            "time_precision": pd.array(st.precision, dtype=STRING),
-            "reason": pd.array(st.reason, dtype=STRING),
+            "time_precision": _PRECISION_LABELS.take(st.precision.astype(np.intp), allow_fill=True),
+            "reason": _reasons(st),
         },
         index=index,
     )
 
 
+# --- fixed layouts, read from the bytes --------------------------------------------------------
+
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0") : ord("9") + 1] = True
+_DATE_SEP = np.zeros(256, dtype=bool)
+_DATE_SEP[[ord(c) for c in "-/."]] = True
+_TIME_SEP = np.zeros(256, dtype=bool)
+_TIME_SEP[[ord(c) for c in " Tt"]] = True
+#: Layouts the fast path reads: ``DD/MM/YYYY`` (``-`` or ``.`` too; day and month swap when
+#: not ``dayfirst``) and ``YYYY-MM-DD``, each alone, with `` HH:MM`` or with `` HH:MM:SS``
+#: (``T`` may stand for the space). Exactly what the ``numeric`` and ``ymd`` families read
+#: from such text, with the same precision; anything else goes through the families.
+_FIXED_LENGTHS = {10: "day", 16: "minute", 19: "second"}
+
+
+class _Fixed:
+    """Rows in a fixed layout, with their clock-time parts (float, as :func:`_wall_time`
+    takes them)."""
+
+    def __init__(self, n: int):
+        self.mask = np.zeros(n, dtype=bool)
+        self.parts: list[tuple[np.ndarray, bool, dict[str, np.ndarray], str]] = []
+
+    def apply(self, st: _State, dayfirst: bool) -> None:
+        for rows, ymd, p, precision in self.parts:
+            if ymd:
+                y, mo, d = p["a"], p["b"], p["c"]
+            else:
+                y = p["c"]
+                d, mo = (p["a"], p["b"]) if dayfirst else (p["b"], p["a"])
+            wall, ok = _wall_time(y, mo, d, p["h"], p["mi"], p["s"])
+            st.accept_or_reject(rows, wall, ok, precision)
+
+
+def _fixed_layouts(text: pd.Series) -> _Fixed | None:
+    """Find the rows of ``text`` in one of :data:`_FIXED_LENGTHS`' layouts (numpy on the
+    Arrow bytes); ``None`` when there are none."""
+    if len(text) < 64:
+        return None
+    arr = pa.array(text.array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = arr.cast(pa.large_string())
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    if data_buf is None:
+        return None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    valid = np.asarray(pc.is_valid(arr), dtype=bool)
+    lengths = np.diff(offsets)
+    fixed = _Fixed(n)
+    for length, precision in _FIXED_LENGTHS.items():
+        rows = np.flatnonzero(valid & (lengths == length))
+        if not len(rows):
+            continue
+        starts = offsets[rows]
+
+        def char(p: int, starts=starts) -> np.ndarray:
+            return data[starts + p]
+
+        def digits(*positions: int, starts=starts) -> np.ndarray:
+            ok = np.ones(len(starts), dtype=bool)
+            for p in positions:
+                ok &= _DIGIT[char(p)]
+            return ok
+
+        dmy = digits(0, 1, 3, 4, 6, 7, 8, 9) & _DATE_SEP[char(2)] & _DATE_SEP[char(5)]
+        ymd = digits(0, 1, 2, 3, 5, 6, 8, 9) & _DATE_SEP[char(4)] & _DATE_SEP[char(7)]
+        ok = dmy | ymd
+        if length >= 16:
+            ok &= _TIME_SEP[char(10)] & digits(11, 12, 14, 15) & (char(13) == ord(":"))
+        if length == 19:
+            ok &= (char(16) == ord(":")) & digits(17, 18)
+        for is_ymd, layout in ((False, dmy & ok), (True, ymd & ok)):
+            if not layout.any():
+                continue
+            at = starts[layout]
+
+            def num(*positions: int, at=at) -> np.ndarray:
+                out = np.zeros(len(at), dtype=np.int32)
+                for p in positions:
+                    out *= 10
+                    out += data[at + p]
+                    out -= ord("0")
+                return out.astype(np.float64)
+
+            zero = np.zeros(len(at))
+            parts = (
+                {"a": num(0, 1, 2, 3), "b": num(5, 6), "c": num(8, 9)}
+                if is_ymd
+                else {"a": num(0, 1), "b": num(3, 4), "c": num(6, 7, 8, 9)}
+            )
+            parts["h"] = num(11, 12) if length >= 16 else zero
+            parts["mi"] = num(14, 15) if length >= 16 else zero
+            parts["s"] = num(17, 18) if length == 19 else zero
+            fixed.parts.append((rows[layout], is_ymd, parts, precision))
+            fixed.mask[rows[layout]] = True
+    return fixed if fixed.mask.any() else None
+
+
 def _undo(st: _State, rows: np.ndarray) -> None:
     st.todo[rows] = True
     st.wall[rows] = _NAT
-    st.precision[rows] = None
+    st.precision[rows] = -1
     st.offset[rows] = np.nan
+
+
+_PRECISION_LABELS = pd.array(list(_PRECISIONS), dtype=STRING)
+
+
+def _reasons(st: _State) -> pd.api.extensions.ExtensionArray:
+    """The reasons as :data:`STRING`, without a pass over the rows that have none."""
+    rows = np.flatnonzero(st.has_reason)
+    if len(rows) == len(st.reason):
+        return pd.array(st.reason, dtype=STRING)
+    out = pa.nulls(len(st.reason), pa.large_string())
+    if len(rows):
+        positions = np.full(len(st.reason), -1, dtype=np.int64)
+        positions[rows] = np.arange(len(rows))
+        found = pa.array(list(st.reason[rows]), pa.large_string())
+        out = found.take(pa.array(positions, mask=positions < 0))
+    return pd.array(out, dtype=STRING)
 
 
 def _check_range(st: _State) -> None:

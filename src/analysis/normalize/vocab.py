@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
+from analysis.normalize.handles import parse_distinct
 from analysis.schema import EVENT_TYPES, SOURCE_KINDS
 
 _EVENT_SYNONYMS = {
@@ -38,6 +41,14 @@ _SOURCE_KIND_SYNONYMS = {
 
 
 def _lookup(values: pd.Series, known: tuple[str, ...], synonyms: dict, what: str) -> pd.DataFrame:
+    """Once per distinct value (a source-kind default repeats on every row of a big sheet)."""
+    parse = functools.partial(_lookup_each, known=known, synonyms=synonyms, what=what)
+    return parse_distinct(values, parse)
+
+
+def _lookup_each(
+    values: pd.Series, *, known: tuple[str, ...], synonyms: dict, what: str
+) -> pd.DataFrame:
     text = values.astype("str").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
     text = text.where(values.notna() & (text != ""))
     mapped = text.map(lambda v: synonyms.get(v, v) if isinstance(v, str) else v)

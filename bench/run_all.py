@@ -1,0 +1,49 @@
+"""Run every benchmark and print the ratios against the issue #7 targets (``make bench``).
+
+    python bench/run_all.py --rows 2000000 --events 10000000 --reps 3
+
+Results are also written as JSON to bench/out/. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import bench_clean
+import bench_metrics
+import bench_report
+from measure import gib, machine
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=20_000, help="handle sheet rows (clean)")
+    parser.add_argument("--events", type=int, default=100_000, help="events (metrics)")
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args(argv)
+    reps = ["--reps", str(args.reps)]
+    clean = bench_clean.main(["--rows", str(args.rows), *reps])
+    print()
+    metrics = bench_metrics.main(["--events", str(args.events), *reps])
+    print()
+    report = bench_report.main(reps)
+    r = clean["ratios"]
+    print()
+    print(f"== summary ({machine()}) ==")
+    print(
+        f"clean, {args.rows:,} rows: {r['wall']:.2f}x DuckDB's wall time (target <= 1.5x), "
+        f"{r['peak']:.2f}x its peak memory (target <= 2x), {r['cpu']:.2f}x its CPU time"
+    )
+    for name, m in metrics.items():
+        print(
+            f"{name}, {args.events:,} events: {m['seconds']:.2f} s, {gib(m['peak'])} peak "
+            f"(target < 10 s, < 4 GiB): {'met' if m['met'] else 'NOT met'}"
+        )
+    print(
+        f"report: {report['ratio']:.2f}x the floor (target <= 1.5x); cached re-run "
+        f"{report['cached']:.2f} s (target < 1 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
