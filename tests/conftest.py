@@ -40,3 +40,38 @@ def report_after_crash(published_reports, tmp_path_factory):
     from hostile_reports import crash_and_rerun
 
     return crash_and_rerun(published_reports, tmp_path_factory.mktemp("crashed"))
+
+
+# --- a real browser, for the pages we publish ---------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (which cannot download its own browser here)."""
+    import os
+
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI must install Debian's chromium (apt-get install chromium); .ci/run does"
+            )
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

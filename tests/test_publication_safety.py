@@ -12,7 +12,6 @@ import ast
 import csv
 import html
 import io
-import os
 import re
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import nbformat
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from browser_pages import open_offline
 from hostile_reports import (
     FORMULA_ORDER,
     HIDDEN,
@@ -37,7 +37,6 @@ from analysis import charts, present, privacy, report, store
 from analysis.cli import main
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
-CHROMIUM = Path("/usr/bin/chromium")
 ALL_ORDERS = (SCRIPT_ORDER, IMG_ORDER, FORMULA_ORDER, LINK_ORDER)
 #: Which hostile order ids each page shows as text.
 SHOWN = {
@@ -83,41 +82,11 @@ def test_the_guard_refuses_the_network_and_allows_loopback(tmp_path):
 # --- text from the data is shown, not run ---------------------------------------------------------
 
 
-def _chromium_or_skip() -> str:
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium (apt-get install chromium); .ci/run does")
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("stem", list(SHOWN))
 def test_hostile_text_is_displayed_not_executed(browser, published_reports, stem):
-    context = browser.new_context(offline=True)
-    requests, problems = [], []
-    context.route(
-        re.compile(r"^(https?|wss?)://"),
-        lambda route: (requests.append(route.request.url), route.abort()),
-    )
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    page_path = published_reports.out / f"{stem}.html"
+    context, page, requests, problems = open_offline(browser, page_path)
     try:
-        page.goto((published_reports.out / f"{stem}.html").as_uri(), wait_until="load")
         page.wait_for_timeout(100)  # an onerror handler of a broken image runs after load
         assert page.evaluate("typeof window.__pwned") == "undefined"
         text = page.inner_text("body")

@@ -8,19 +8,18 @@ parameters, and Hindi for February 2021 only (non-default ``start``, ``end``, ``
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
+from browser_pages import open_offline
 
 from analysis.clean import clean
 from analysis.report import run_report
 
 NOTEBOOKS = ["00-overview", "01-volume", "02-compliance-lag", "03-reversals"]
-CHROMIUM = Path("/usr/bin/chromium")
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 HINDI_PARAMS = {"lang": "hi", "start": "2021-02-01", "end": "2021-02-28", "as_of": "2021-02-28"}
 
@@ -104,54 +103,12 @@ def test_notebooks_run_from_the_notebooks_folder_in_jupyterlab_style(data_dir, t
 # --- in a browser ---------------------------------------------------------------------------------
 
 
-def _chromium_or_skip():
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    if os.environ.get("CI"):
-        pytest.fail("CI must install Debian's chromium (apt-get install chromium); .ci/run does")
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def _open(browser, page_path: Path):
-    context = browser.new_context(offline=True)
-    requests, problems = [], []
-    context.route(
-        re.compile(r"^(https?|wss?)://"),
-        lambda route: (requests.append(route.request.url), route.abort()),
-    )
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(page_path.as_uri(), wait_until="load")
-    return context, page, requests, problems
-
-
 @pytest.mark.parametrize("lang", ["en", "hi"])
 @pytest.mark.parametrize("stem", ["index", *NOTEBOOKS])
 def test_pages_open_offline_with_charts_and_without_code(browser, renders, lang, stem):
-    context, page, requests, problems = _open(browser, renders[lang].out_dir / f"{stem}.html")
+    context, page, requests, problems = open_offline(
+        browser, renders[lang].out_dir / f"{stem}.html"
+    )
     try:
         widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
         assert all(w > 0 for w in widths), widths
