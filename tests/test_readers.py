@@ -56,10 +56,10 @@ def test_blank_lines_keep_row_numbers_and_cells_become_none(tmp_path):
     assert _rows(read_table(path)) == [[2, "@one", None], [4, "@two", "01/02/2021"]]
 
 
-def test_quoted_newline_rows_are_numbered_by_their_first_line(tmp_path):
+def test_a_cell_with_a_line_break_is_still_one_spreadsheet_row(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text('Handle,Notes\n@one,"two\nlines"\n@two,x\n', encoding="utf-8")
-    assert [r[0] for r in _rows(read_table(path))] == [2, 4]
+    assert [r[0] for r in _rows(read_table(path))] == [2, 3]
 
 
 def test_a_row_with_extra_cells_is_a_row_problem_not_an_error(tmp_path):

@@ -168,18 +168,18 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
     numbers: list[int] = []
     problems: list[RowProblem] = []
     width = len(columns)
-    line = reader.line_num
+    # Rows are numbered as a spreadsheet shows them: one per record (a cell holding a line break
+    # does not add a row), blank lines included, the header being row 1.
+    start = 1
     while True:
-        start = line + 1
+        start += 1
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as err:
             problems.append(RowProblem(start, None, None, f"unreadable CSV row: {err}"))
-            line = reader.line_num
             continue
-        line = reader.line_num
         if not record or all(not cell.strip() for cell in record):
             continue  # blank lines are layout, not data
         if len(record) > width and any(cell.strip() for cell in record[width:]):
