@@ -855,7 +855,7 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
 <ol>
 {chr(10).join(items)}
 </ol>
-<footer>Rendered by takedown-analysis {esc(__version__)}.</footer>
+<footer>{esc(phrase("rendered_by", lang, version=__version__))}</footer>
 </main>
 </body>
 </html>

@@ -182,6 +182,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "data_as_of": "Data as of {date}",
         "failed": "Failed",
         "failed_at": "Failed at cell {n}",
+        "rendered_by": "Rendered by takedown-analysis {version}.",
     },
     "hi": {
         "volume_headline": (
@@ -228,6 +229,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "data_as_of": "आँकड़े {date} तक",
         "failed": "विफल",
         "failed_at": "सेल {n} पर विफल",
+        "rendered_by": "takedown-analysis {version} से तैयार।",
     },
 }
 
