@@ -147,6 +147,34 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTab
     return table if table is not None else _read_csv_exact(path, encoding, delimiter)
 
 
+def _keep_record(
+    number: int,
+    record: list[str],
+    width: int,
+    rows: list[list[str | None]],
+    numbers: list[int],
+    problems: list[RowProblem],
+) -> None:
+    """Add one parsed CSV record: blank ones are layout, not data; one with more filled cells
+    than the header is a row problem; short ones are padded; blank cells become ``None``."""
+    if not record or all(not cell.strip() for cell in record):
+        return
+    if len(record) > width and any(cell.strip() for cell in record[width:]):
+        extra = next(cell for cell in record[width:] if cell.strip())
+        reason = f"row has {len(record)} cells but the header has {width}"
+        problems.append(RowProblem(number, None, _clip(extra), reason))
+        return
+    record = record[:width] + [""] * (width - len(record))
+    rows.append([cell if cell.strip() else None for cell in record])
+    numbers.append(number)
+
+
+def _records_frame(rows: list, numbers: list[int], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame.index = pd.Index(numbers, name="source_row", dtype="int64")
+    return frame
+
+
 def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> RawTable:
     """The reference CSV reader: Python's :mod:`csv`, row by row, in memory."""
     data = path.read_bytes()
@@ -180,24 +208,8 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
         except csv.Error as err:
             problems.append(RowProblem(start, None, None, f"unreadable CSV row: {err}"))
             continue
-        if not record or all(not cell.strip() for cell in record):
-            continue  # blank lines are layout, not data
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            extra = next(cell for cell in record[width:] if cell.strip())
-            problems.append(
-                RowProblem(
-                    start,
-                    None,
-                    _clip(extra),
-                    f"row has {len(record)} cells but the header has {width}",
-                )
-            )
-            continue
-        record = record[:width] + [""] * (width - len(record))
-        rows.append([cell if cell.strip() else None for cell in record])
-        numbers.append(start)
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    frame.index = pd.Index(numbers, name="source_row", dtype="int64")
+        _keep_record(start, record, width, rows, numbers, problems)
+    frame = _records_frame(rows, numbers, columns)
     messages = [] if used in ("utf-8", "utf-8-sig") else [f"read as {used}"]
     if sep != ",":
         messages.append(f"delimiter {sep!r}")
@@ -510,25 +522,8 @@ def _ragged_rows(
         except csv.Error as err:
             problems.append(RowProblem(number, None, None, f"unreadable CSV row: {err}"))
             continue
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            extra = next(cell for cell in record[width:] if cell.strip())
-            problems.append(
-                RowProblem(
-                    number,
-                    None,
-                    _clip(extra),
-                    f"row has {len(record)} cells but the header has {width}",
-                )
-            )
-            continue
-        record = record[:width] + [""] * (width - len(record))
-        rows.append([cell if cell.strip() else None for cell in record])
-        numbers.append(number)
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    frame.index = pd.Index(numbers, name="source_row", dtype="int64")
-    return frame
+        _keep_record(number, record, width, rows, numbers, problems)
+    return _records_frame(rows, numbers, columns)
 
 
 class _NoProgress:
