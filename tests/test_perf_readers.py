@@ -44,9 +44,9 @@ TRICKY = {
     "header_only": b"a,b\n",
     "cells_keep_their_spaces": "Handle,Date\n NAME ,\u3000x\u3000\n".encode(),
     "hindi": "हैंडल,तारीख\n@एक,३१/०१/२०२१\n\n@दो,३१ जनवरी २०२१\n".encode(),
-    "open_quote_at_end": b'a,b\n1,"2\n',
 }
 FALLBACK = {
+    "open_quote_at_end": b'a,b\n1,"2\n',  # the exact reader sets the row aside and says why
     "quoted_newline": b'Handle,Notes\n@one,"two\nlines"\n@two,x\n',
     "quoted_crlf": b'Handle,Notes\r\n@one,"two\r\nlines"\r\n@two,x\r\n',
     "two_boms": codecs.BOM_UTF8 * 2 + b"a,b\n1,2\n",

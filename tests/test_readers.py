@@ -62,6 +62,17 @@ def test_a_cell_with_a_line_break_is_still_one_spreadsheet_row(tmp_path):
     assert [r[0] for r in _rows(read_table(path))] == [2, 3]
 
 
+def test_an_unclosed_quote_sets_aside_its_row_and_reading_goes_on(tmp_path):
+    path = tmp_path / "h.csv"
+    # A quote inside an unquoted cell (b"c) is literal; only "@two's quote opens a cell.
+    path.write_text('Handle,Notes\n@one,b"c\n"@two,A\n@three,A\n', encoding="utf-8")
+    table = read_table(path)
+    assert _rows(table) == [[2, "@one", 'b"c'], [4, "@three", "A"]]
+    assert [p.row for p in table.problems] == [3]
+    assert "never closed" in table.problems[0].reason
+    assert table.rows_read == 3
+
+
 def test_a_row_with_extra_cells_is_a_row_problem_not_an_error(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("Handle,Date\n@one,31/01/2021,surprise\n@two,01/02/2021\n", encoding="utf-8")

@@ -147,6 +147,37 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTab
     return table if table is not None else _read_csv_exact(path, encoding, delimiter)
 
 
+def _open_quote_lines(text: str, sep: str) -> tuple[str, set[int]]:
+    """Find records whose quote is never closed; blank their first line and return its number.
+
+    Left alone, Python's csv module reads everything after such a quote, to the end of the file,
+    as one cell, silently merging every later row. In strict mode it says "unexpected end of
+    data" instead, which tells us where the open record starts; that line is set aside (as a
+    blank line, so the rows after it keep their numbers) and reading goes on after it.
+    """
+    lines: list[str] | None = None
+    found: set[int] = set()
+    while True:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+        previous, opened = 0, None
+        while True:
+            try:
+                next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                if "unexpected end of data" in str(err):
+                    opened = previous + 1
+                    break
+            previous = reader.line_num
+        if opened is None:
+            return text, found
+        lines = text.splitlines(keepends=True) if lines is None else lines
+        lines[opened - 1] = "\n"
+        found.add(opened)
+        text = "".join(lines)
+
+
 def _keep_record(
     number: int,
     record: list[str],
@@ -183,6 +214,9 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
     text, used = decode_text(data, path, encoding)
     text = text.lstrip("\ufeff")
     sep = delimiter or _sniff_delimiter(text)
+    text, open_quotes = _open_quote_lines(text, sep)
+    if 1 in open_quotes:
+        raise InputError(f"{path}: the header row (row 1) opens a quote that is never closed")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         header = next(reader)
@@ -207,6 +241,10 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
             break
         except csv.Error as err:
             problems.append(RowProblem(start, None, None, f"unreadable CSV row: {err}"))
+            continue
+        if reader.line_num in open_quotes:
+            reason = 'a quote (") opens in this row and is never closed; the row is not read'
+            problems.append(RowProblem(start, None, None, reason))
             continue
         _keep_record(start, record, width, rows, numbers, problems)
     frame = _records_frame(rows, numbers, columns)
@@ -435,6 +473,8 @@ def _parse_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> RawTa
         return None  # e.g. a quote left open at the end: the exact reader decides
     if records + len(invalid) != source.lines or any(n is None for n, _, _ in invalid):
         return None  # a record spans lines (quoted line break): numbers cannot be trusted
+    if _ends_in_open_quote(chunks):
+        return None  # the last record swallowed the end of the file: the exact reader says so
     lines = np.ones(source.lines - 1, dtype=bool)  # data lines 2 .. lines
     lines[np.array([n for n, _, _ in invalid], dtype=np.int64) - 2] = False
     numbers = np.flatnonzero(lines) + 2
@@ -453,6 +493,17 @@ def _parse_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> RawTa
     if sep != ",":
         messages.append(f"delimiter {sep!r}")
     return RawTable(path, frame, problems, messages)
+
+
+def _ends_in_open_quote(chunks: list[list[pa.Array]]) -> bool:
+    """A quote left open runs to the end of the file, so only the last record can show it: one
+    of its cells then holds a line break."""
+    for parts in chunks:
+        last = next((a for a in reversed(parts) if len(a)), None)
+        value = last[-1].as_py() if last is not None else None
+        if value is not None and ("\n" in value or "\r" in value):
+            return True
+    return False
 
 
 def _objects(parts: list[pa.Array]) -> np.ndarray:
