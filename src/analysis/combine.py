@@ -71,26 +71,13 @@ def combine(parts: list[Canonical]) -> Combined:
     duplicates.append(order_dupes)
     known = orders["order_id"]
 
-    items = tables["items"]
-    items, unknown = _known_orders(items, known, "item")
-    rejects.append(unknown)
-    dup = items.duplicated(["order_id", "item_id"], keep="first")
-    duplicates.append(items.loc[dup, ["source_file", "source_row"]])
-    items = items[~dup]
-
-    events = tables["events"]
-    events, unknown = _known_orders(events, known, "event")
-    rejects.append(unknown)
-    dup = events.duplicated(EVENT_KEY, keep="first")
-    duplicates.append(events.loc[dup, ["source_file", "source_row"]])
-    events = events[~dup]
-
-    checks = tables["checks"]
-    checks, unknown = _known_orders(checks, known, "status check")
-    rejects.append(unknown)
-    dup = checks.duplicated(CHECK_KEY, keep="first")
-    duplicates.append(checks.loc[dup, ["source_file", "source_row"]])
-    checks = checks[~dup]
+    items = _known_and_unique(
+        tables["items"], known, "item", ["order_id", "item_id"], rejects, duplicates
+    )
+    events = _known_and_unique(tables["events"], known, "event", EVENT_KEY, rejects, duplicates)
+    checks = _known_and_unique(
+        tables["checks"], known, "status check", CHECK_KEY, rejects, duplicates
+    )
 
     transparency = tables["transparency"]
     dup = transparency.duplicated(
@@ -205,6 +192,23 @@ def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
 
     found = pc.is_in(arrow(values), value_set=arrow(allowed), skip_nulls=True)
     return np.asarray(pc.fill_null(found, False), dtype=bool)
+
+
+def _known_and_unique(
+    frame: pd.DataFrame,
+    known: set[str],
+    what: str,
+    key: list[str],
+    rejects: list[pd.DataFrame],
+    duplicates: list[pd.DataFrame],
+) -> pd.DataFrame:
+    """Rows that name a known order (others rejected), first of each ``key`` (others set aside
+    as duplicates)."""
+    frame, unknown = _known_orders(frame, known, what)
+    rejects.append(unknown)
+    dup = frame.duplicated(key, keep="first")
+    duplicates.append(frame.loc[dup, ["source_file", "source_row"]])
+    return frame[~dup]
 
 
 def _known_orders(frame: pd.DataFrame, known: pd.Series, what: str):
