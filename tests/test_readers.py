@@ -50,10 +50,14 @@ def test_delimiters_are_sniffed(tmp_path, sep):
     assert _rows(read_table(path))[0] == [2, "@one", "31/01/2021"]
 
 
-def test_blank_lines_keep_row_numbers_and_cells_become_none(tmp_path):
+def test_blank_lines_keep_row_numbers_and_blank_cells_become_missing(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("Handle,Date\n@one,\n\n@two,01/02/2021\n", encoding="utf-8")
-    assert _rows(read_table(path)) == [[2, "@one", None], [4, "@two", "01/02/2021"]]
+    frame = read_table(path).frame
+    assert list(frame.index) == [2, 4]
+    assert list(frame.dtypes) == ["str", "str"]  # Arrow-backed text, not Python objects
+    assert frame["Handle"].tolist() == ["@one", "@two"]
+    assert frame["Date"].isna().tolist() == [True, False]
 
 
 def test_a_cell_with_a_line_break_is_still_one_spreadsheet_row(tmp_path):

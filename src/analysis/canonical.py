@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import schema
+from analysis.metrics.lag import _str_take, _ts_from_us
+from analysis.metrics.volume import _utc_us
 from analysis.normalize.dates import parse_datetimes
 from analysis.normalize.handles import ARROW_TEXT, parse_items
 from analysis.normalize.numbers import parse_counts, parse_rates
@@ -607,31 +609,37 @@ def _wide_handles(cells: _Cells) -> dict[str, pd.DataFrame]:
     # sheet's sequence (the events table is later sorted stably by time).
     date_columns = [(h, name) for name in schema.EVENT_TYPES for h in cells.headers.get(name, [])]
     date_columns.sort(key=lambda pair: cells.frame.columns.get_loc(pair[0]))
-    events = []
-    for header, name in date_columns:
-        parsed = cells.dates(name, header)
-        present = parsed["at"].notna()
-        events.append(
-            pd.DataFrame(
-                {
-                    "item_id": items["item_id"],
-                    "order_id": order_id,
-                    "event": name,
-                    "at": parsed["at"],
-                    "at_earliest": cells.no_times(),
-                    "time_precision": parsed["time_precision"],
-                    "n_items": 1,
-                    "n_items_is_approximate": False,
-                    **common,
-                    **cells.provenance(),
-                }
-            )[present]
-        )
-    event_frame = pd.concat(events) if events else empty_table("events")
-    return {
-        "items": _item_frame(cells, items, order_id),
-        "events": event_frame.sort_values(["source_row", "at"], kind="stable"),
+    parsed = [cells.dates(name, header) for header, name in date_columns]
+    items_frame = _item_frame(cells, items, order_id)
+    if not parsed:
+        return {"items": items_frame, "events": empty_table("events")}
+    # One event per filled date cell, in sheet order: by row, then time, then column. Built
+    # with one take per column: on a sheet of millions of rows a filter per date column and a
+    # sort of the result would copy every column several times.
+    n = len(order_id)
+    at_us = np.concatenate([_utc_us(p["at"]) for p in parsed])
+    cell = np.flatnonzero(at_us != np.iinfo("int64").min)
+    row, column = cell % n, cell // n
+    order = np.lexsort((column, at_us[cell], row))
+    cell, row, column = cell[order], row[order], column[order]
+    precision = pd.concat([p["time_precision"] for p in parsed], ignore_index=True)
+    per_row = {
+        "item_id": items["item_id"],
+        "order_id": order_id,
+        **common,
+        **cells.provenance(),
     }
+    events = pd.DataFrame(
+        {name: values.take(row).reset_index(drop=True) for name, values in per_row.items()}
+    ).assign(
+        event=_str_take([name for _, name in date_columns], column),
+        at=_ts_from_us(at_us[cell]),
+        at_earliest=pd.Series(pd.NaT, index=range(len(cell)), dtype="datetime64[us, UTC]"),
+        time_precision=precision.take(cell).reset_index(drop=True),
+        n_items=1,
+        n_items_is_approximate=False,
+    )
+    return {"items": items_frame, "events": events[schema.columns("events")]}
 
 
 def _transparency(cells: _Cells) -> dict[str, pd.DataFrame]:

@@ -70,42 +70,44 @@ def combine(parts: list[Canonical]) -> Combined:
     rejects.append(order_rejects)
     duplicates.append(order_dupes)
     known = orders["order_id"]
+    tables["orders"] = orders
 
-    items = _known_and_unique(
-        tables["items"], known, "item", ["order_id", "item_id"], rejects, duplicates
-    )
-    events = _known_and_unique(tables["events"], known, "event", EVENT_KEY, rejects, duplicates)
-    checks = _known_and_unique(
-        tables["checks"], known, "status check", CHECK_KEY, rejects, duplicates
-    )
+    # Masks first and one take per table at the end: on millions of rows every filter of a
+    # frame is a copy of all its columns.
+    keep = {"orders": np.ones(len(orders), dtype=bool)}
+    for name, what, key in (
+        ("items", "item", ["order_id", "item_id"]),
+        ("events", "event", EVENT_KEY),
+        ("checks", "status check", CHECK_KEY),
+    ):
+        keep[name] = _known_and_unique(tables[name], known, what, key, rejects, duplicates)
 
     transparency = tables["transparency"]
     dup = transparency.duplicated(
         [c for c in transparency.columns if c not in ("source_file", "source_row", "notes")]
-    )
+    ).to_numpy()
     duplicates.append(transparency.loc[dup, ["source_file", "source_row"]])
-    transparency = transparency[~dup]
+    keep["transparency"] = ~dup
 
     all_rejects = pd.concat([r for r in rejects if len(r)] or [empty_rejects()], ignore_index=True)
     all_rejects["level"] = all_rejects["level"].fillna("row")
     # One line per bad cell: a wide-handle row's item and events share the same order cell.
     all_rejects = all_rejects.drop_duplicates(["source_file", "source_row", "column", "value"])
-    bad = _row_keys(all_rejects[all_rejects["level"] == "row"])
-    final = {}
-    for name, frame in {
-        "orders": orders,
-        "items": items,
-        "events": events,
-        "checks": checks,
-        "transparency": transparency,
-    }.items():
-        keep = ~isin(_row_keys(frame), bad)
-        final[name] = frame[keep]
-    final["events"] = pd.concat(
-        [final["events"], snapshot_events(final["checks"])], ignore_index=True
-    )
-    final["checks"] = final["checks"].drop(columns="_country", errors="ignore")
-    final = {name: _sorted(name, frame) for name, frame in final.items()}
+    bad = all_rejects[all_rejects["level"] == "row"]
+    for name in TABLE_NAMES:
+        keep[name] &= ~rows_among(tables[name], bad)
+
+    checks = tables["checks"].take(np.flatnonzero(keep["checks"]))
+    final = {name: _sorted(name, tables[name], keep[name]) for name in ("orders", "items")}
+    final["transparency"] = _sorted("transparency", transparency, keep["transparency"])
+    from_checks = snapshot_events(checks)
+    if len(from_checks):
+        events = tables["events"].take(np.flatnonzero(keep["events"]))
+        final["events"] = _sorted("events", pd.concat([events, from_checks], ignore_index=True))
+    else:
+        final["events"] = _sorted("events", tables["events"], keep["events"])
+    final["checks"] = _sorted("checks", checks.drop(columns="_country", errors="ignore"))
+    final = {name: final[name] for name in TABLE_NAMES}
     dupes = pd.concat(duplicates, ignore_index=True).drop_duplicates()
     return Combined(final, _sorted_rejects(all_rejects), dupes)
 
@@ -139,8 +141,24 @@ def snapshot_events(checks: pd.DataFrame) -> pd.DataFrame:
     return events
 
 
-def _row_keys(frame: pd.DataFrame) -> pd.Series:
-    return frame["source_file"].astype("str") + "\x1f" + frame["source_row"].astype("str")
+def rows_among(frame: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """True where a row of ``frame`` has the ``(source_file, source_row)`` of a row of ``rows``.
+
+    Vectorised on integer keys (file position << 32 | row + 1), so it costs a hash of the few
+    distinct file names, not a string per row.
+    """
+    if frame.empty or rows.empty:
+        return np.zeros(len(frame), dtype=bool)
+    files = _arrow_text(rows["source_file"]).unique()
+
+    def keys(part: pd.DataFrame) -> np.ndarray:
+        file = pc.index_in(_arrow_text(part["source_file"]), value_set=files)
+        file = np.asarray(pc.fill_null(file, -1), dtype="int64")
+        row = part["source_row"].astype("Int64").to_numpy(dtype="int64", na_value=-1)
+        return np.where(file >= 0, (file << 32) | (row + 1), -1)
+
+    wanted = keys(rows)
+    return np.isin(keys(frame), wanted[wanted >= 0])
 
 
 def _orders(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -185,50 +203,51 @@ def _show(value: object) -> str:
 def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     """``values.isin(allowed)`` for text, by Arrow (pandas walks ``allowed`` in Python, which
     costs seconds when a Lumen export declares 100,000 orders). Missing values are never in."""
-
-    def arrow(series: pd.Series) -> pa.Array:
-        array = pa.array(series.astype("str").array)
-        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-    found = pc.is_in(arrow(values), value_set=arrow(allowed), skip_nulls=True)
+    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(allowed), skip_nulls=True)
     return np.asarray(pc.fill_null(found, False), dtype=bool)
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    array = pa.array(series.astype("str").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _known_and_unique(
     frame: pd.DataFrame,
-    known: set[str],
+    known: pd.Series,
     what: str,
     key: list[str],
     rejects: list[pd.DataFrame],
     duplicates: list[pd.DataFrame],
-) -> pd.DataFrame:
-    """Rows that name a known order (others rejected), first of each ``key`` (others set aside
-    as duplicates)."""
-    frame, unknown = _known_orders(frame, known, what)
-    rejects.append(unknown)
-    dup = frame.duplicated(key, keep="first")
-    duplicates.append(frame.loc[dup, ["source_file", "source_row"]])
-    return frame[~dup]
-
-
-def _known_orders(frame: pd.DataFrame, known: pd.Series, what: str):
+) -> np.ndarray:
+    """Which rows to keep: those that name a known order (others rejected), first of each
+    ``key`` (others set aside as duplicates). ``key`` holds ``order_id``, so a row and its
+    copies are all known or all unknown and one ``duplicated`` over the frame suffices."""
     order = frame["order_id"]
-    unknown = order.notna() & ~isin(order, known)
-    rejects = pd.DataFrame(
-        {
-            "source_file": frame.loc[unknown, "source_file"],
-            "source_row": frame.loc[unknown, "source_row"],
-            "column": "order_id",
-            "value": order[unknown],
-            "reason": order[unknown].map(
-                lambda o: (
-                    f"{what} names order {o!r}, which no orders source declares "
-                    "(or whose rows were rejected)"
-                )
-            ),
+    unknown = order.notna().to_numpy() & ~isin(order, known)
+    if unknown.any():
+        found = frame.loc[unknown, ["source_file", "source_row", "order_id"]]
+        reasons = {
+            o: f"{what} names order {o!r}, which no orders source declares "
+            "(or whose rows were rejected)"
+            for o in found["order_id"].unique()
         }
-    ).drop_duplicates(["source_file", "source_row"])
-    return frame[~unknown], rejects_frame(rejects)
+        rejects.append(
+            rejects_frame(
+                pd.DataFrame(
+                    {
+                        "source_file": found["source_file"],
+                        "source_row": found["source_row"],
+                        "column": "order_id",
+                        "value": found["order_id"],
+                        "reason": found["order_id"].map(reasons),
+                    }
+                ).drop_duplicates(["source_file", "source_row"])
+            )
+        )
+    dup = frame.duplicated(key, keep="first").to_numpy() & ~unknown
+    duplicates.append(frame.loc[dup, ["source_file", "source_row"]])
+    return ~unknown & ~dup
 
 
 _SORT = {
@@ -241,10 +260,16 @@ _SORT = {
 }
 
 
-def _sorted(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A fixed row order, so the same inputs always give byte-identical tables."""
+def _sorted(name: str, frame: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` (default all) in a fixed order, so the same inputs
+    always give byte-identical tables. Arrow's stable multi-key sort, then one take."""
     keys = [*_SORT[name], "source_file", "source_row"]
-    return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+    rows = np.arange(len(frame)) if keep is None else np.flatnonzero(keep)
+    table = pa.Table.from_pandas(frame[keys], preserve_index=False)
+    if keep is not None:
+        table = table.take(rows)
+    order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys])
+    return frame.take(rows[order.to_numpy()]).reset_index(drop=True)
 
 
 def _sorted_rejects(rejects: pd.DataFrame) -> pd.DataFrame:

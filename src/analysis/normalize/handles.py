@@ -371,6 +371,8 @@ def _piece(value: object, keep: np.ndarray) -> pa.Array:
         pieces = [_piece(v, keep) for v in value]
         return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
     arr = pa.array(value.array[keep])
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     return arr.cast(pa.large_string())
 
 

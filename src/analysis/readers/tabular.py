@@ -2,8 +2,9 @@
 
 A raw frame has one column per file header (in file order) and its index is ``source_row``:
 for CSV and spreadsheets the row number a spreadsheet program shows (the header is row 1, so
-the first data row is 2); for JSON the 1-based record number. Blank cells are ``None``.
-Values are left as the file gives them: strings from CSV, numbers and datetimes from XLSX.
+the first data row is 2); for JSON the 1-based record number. Values are left as the file gives
+them: CSV columns are pandas ``str`` (Arrow-backed; a blank cell is NaN), XLSX and JSON columns
+are ``object`` holding numbers, datetimes and strings (a blank cell is ``None``).
 
 Row-level problems that prevent reading a row at all (a row with more cells than the header)
 are returned as :class:`RowProblem` so the caller can reject that row; whole-file problems raise
@@ -201,7 +202,7 @@ def _keep_record(
 
 
 def _records_frame(rows: list, numbers: list[int], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object).astype("str")
     frame.index = pd.Index(numbers, name="source_row", dtype="int64")
     return frame
 
@@ -479,11 +480,8 @@ def _parse_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> RawTa
     lines[np.array([n for n, _, _ in invalid], dtype=np.int64) - 2] = False
     numbers = np.flatnonzero(lines) + 2
     numbers = numbers[np.concatenate(kept)] if kept else numbers[:0]
-    cells = {}
-    for i, name in enumerate(columns):
-        cells[name] = _objects(chunks[i])
-        chunks[i] = []  # the Arrow copy of a column goes as soon as its cells are made
-    frame = pd.DataFrame(cells, dtype=object, copy=False)
+    frame = pd.DataFrame({name: _text(chunks[i]) for i, name in enumerate(columns)}, copy=False)
+    del chunks
     frame.index = pd.Index(numbers, name="source_row", dtype="int64")
     problems: list[RowProblem] = []
     extra = _ragged_rows(invalid, sep, columns, problems)
@@ -506,25 +504,9 @@ def _ends_in_open_quote(chunks: list[list[pa.Array]]) -> bool:
     return False
 
 
-def _objects(parts: list[pa.Array]) -> np.ndarray:
-    """Arrow strings -> a numpy object array of ``str`` and ``None`` (the exact reader's cells).
-
-    A column that repeats itself (an order reference or a source URL on every row) gets one
-    Python string per distinct value, not one per row: the memory of a 2M-row file's frame
-    shrinks by about a third and conversion is quicker.
-    """
-    if not parts:
-        return np.array([], dtype=object)
-    array = pa.chunked_array(parts, type=pa.string()).combine_chunks()
-    n = len(array)
-    step = max(1, n // 4096)
-    sample = array.take(pa.array(np.arange(0, n, step)))
-    if n < 4096 or pc.count_distinct(sample, mode="all").as_py() > len(sample) // 2:
-        return array.to_numpy(zero_copy_only=False)
-    encoded = pc.dictionary_encode(array)
-    values = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
-    codes = pc.fill_null(encoded.indices, len(encoded.dictionary))
-    return values[codes.to_numpy(zero_copy_only=False)]
+def _text(parts: list[pa.Array]) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings -> a pandas ``str`` column (Arrow-backed, blank = NaN), without a copy."""
+    return pd.array(pa.chunked_array(parts, type=pa.string()), dtype="str")
 
 
 def _has_line_break(text: str) -> bool:
