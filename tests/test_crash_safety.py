@@ -118,10 +118,12 @@ def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_p
     raw, out = raw_and_previous
     before = _files(out)
     tables_before = read_tables(out)
-    _killed_clean(raw, out, tmp_path, "stage", after=2)  # two tables staged, four to go
+    _killed_clean(raw, out, tmp_path, "stage", after=2)  # paused in the second table's staging
 
     assert _files(out) == before  # byte for byte
-    assert len(_temporaries(out)) == 2  # the kill really came mid-write
+    # The kill really came mid-write: tables were staged (two threads stage them, so how many
+    # depends on scheduling) and none was moved into place.
+    assert len(_temporaries(out)) >= 2
     after = read_tables(out)  # readable, and every table from the same (previous) run
     for name, frame in tables_before.items():
         assert after[name].equals(frame), name

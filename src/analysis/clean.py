@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import __version__
@@ -91,30 +92,21 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
     Every row read is in exactly one of the four row buckets; if not, that is a bug in this
     package and the run stops rather than publish numbers with rows silently missing.
     """
-    row_level = combined.rejects["level"] == "row"
-    rejected = (
-        combined.rejects[row_level]
-        .groupby("source_file")["source_row"]
-        .apply(lambda s: set(s.dropna().astype(int)))
-    )
+    row_level = (combined.rejects["level"] == "row").to_numpy()
+    rejected = _rows_by_file(combined.rejects[row_level])
     item_rejects = combined.rejects[~row_level].groupby("source_file").size()
-    kept: dict[str, set[int]] = {}
-    for frame in combined.tables.values():
-        for file, rows in frame.groupby("source_file")["source_row"]:
-            kept.setdefault(file, set()).update(int(r) for r in rows)
-    dupes = combined.duplicates.groupby("source_file")["source_row"].apply(
-        lambda s: {int(r) for r in s}
-    )
+    kept = _rows_by_file(*combined.tables.values())
+    dupes = _rows_by_file(combined.duplicates)
+    none = np.zeros(0, dtype="int64")
     out = []
     for result in results:
         name = result.source.name
-        bad = rejected.get(name, set())
-        ok = kept.get(name, set()) - bad
-        dup = dupes.get(name, set()) - bad - ok
-        dropped = {int(r) for r in result.canonical.dropped["source_row"]}
-        if len(ok) + len(bad) + len(dup) + len(dropped) != result.rows_read or (
-            dropped & (ok | bad | dup)
-        ):
+        bad = rejected.get(name, none)
+        ok = np.setdiff1d(kept.get(name, none), bad, assume_unique=True)
+        dup = np.setdiff1d(np.setdiff1d(dupes.get(name, none), bad, True), ok, True)
+        dropped = np.unique(result.canonical.dropped["source_row"].to_numpy(dtype="int64"))
+        overlap = np.isin(dropped, np.concatenate([ok, bad, dup])).any()
+        if len(ok) + len(bad) + len(dup) + len(dropped) != result.rows_read or overlap:
             raise RuntimeError(
                 f"internal accounting error for {name}: read {result.rows_read} rows but "
                 f"kept {len(ok)} + rejected {len(bad)} + duplicates {len(dup)} "
@@ -135,6 +127,25 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
             }
         )
     return out
+
+
+def _rows_by_file(*frames: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The distinct ``source_row`` numbers (sorted int64) per ``source_file`` over ``frames``."""
+    parts = [f[["source_file", "source_row"]].dropna() for f in frames if len(f)]
+    if not parts:
+        return {}
+    both = pd.concat(parts, ignore_index=True)
+    codes, names = pd.factorize(both["source_file"].astype("str"))
+    rows = both["source_row"].to_numpy(dtype="int64")
+    if len(rows) and (rows.min() < 0 or rows.max() >= 1 << 32):
+        raise RuntimeError("source_row outside 0 .. 2**32: not a row number")
+    keys = np.unique((codes.astype("int64") << 32) | rows)  # one sort: by file, then row
+    files, rows = keys >> 32, keys & 0xFFFFFFFF
+    bounds = np.flatnonzero(np.diff(files)) + 1
+    return {
+        str(names[part[0]]): numbers
+        for part, numbers in zip(np.split(files, bounds), np.split(rows, bounds), strict=True)
+    }
 
 
 def build_manifest(raw_dir: Path, results: list[SourceResult], combined: Combined) -> dict:
