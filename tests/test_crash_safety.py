@@ -46,14 +46,14 @@ def pause():
 
 
 if point == "stage":
-    real_stage = store._stage_bytes
+    real_stage = store.stage_bytes
 
     def stage(data, target):
         path = real_stage(data, target)
         pause()
         return path
 
-    store._stage_bytes = stage
+    store.stage_bytes = stage
 else:
     real_replace = store.os.replace
 

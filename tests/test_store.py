@@ -28,7 +28,7 @@ def test_a_failure_while_writing_leaves_the_previous_outputs_untouched(raw, tmp_
     before = _snapshot(out)
     (raw / "orders.csv").write_bytes((raw / "orders.csv").read_bytes() + b"A-9,01/03/2021,X,1,\r\n")
     calls = []
-    real = store._stage_bytes
+    real = store.stage_bytes
 
     def fail_on_third(data, target):
         calls.append(target.name)
@@ -36,7 +36,7 @@ def test_a_failure_while_writing_leaves_the_previous_outputs_untouched(raw, tmp_
             raise OSError("disk full")
         return real(data, target)
 
-    monkeypatch.setattr(store, "_stage_bytes", fail_on_third)
+    monkeypatch.setattr(store, "stage_bytes", fail_on_third)
     with pytest.raises(OSError, match="disk full"):
         clean(raw, out)
     assert _snapshot(out) == before  # no half-written file, no temporaries left behind

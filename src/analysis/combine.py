@@ -98,15 +98,15 @@ def combine(parts: list[Canonical]) -> Combined:
         keep[name] &= ~rows_among(tables[name], bad)
 
     checks = tables["checks"].take(np.flatnonzero(keep["checks"]))
-    final = {name: _sorted(name, tables[name], keep[name]) for name in ("orders", "items")}
-    final["transparency"] = _sorted("transparency", transparency, keep["transparency"])
+    final = {name: sort_table(name, tables[name], keep[name]) for name in ("orders", "items")}
+    final["transparency"] = sort_table("transparency", transparency, keep["transparency"])
     from_checks = snapshot_events(checks)
     if len(from_checks):
         events = tables["events"].take(np.flatnonzero(keep["events"]))
-        final["events"] = _sorted("events", pd.concat([events, from_checks], ignore_index=True))
+        final["events"] = sort_table("events", pd.concat([events, from_checks], ignore_index=True))
     else:
-        final["events"] = _sorted("events", tables["events"], keep["events"])
-    final["checks"] = _sorted("checks", checks.drop(columns="_country", errors="ignore"))
+        final["events"] = sort_table("events", tables["events"], keep["events"])
+    final["checks"] = sort_table("checks", checks.drop(columns="_country", errors="ignore"))
     final = {name: final[name] for name in TABLE_NAMES}
     dupes = pd.concat(duplicates, ignore_index=True).drop_duplicates()
     return Combined(final, _sorted_rejects(all_rejects), dupes)
@@ -260,7 +260,7 @@ _SORT = {
 }
 
 
-def _sorted(name: str, frame: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+def sort_table(name: str, frame: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
     """The rows of ``frame`` where ``keep`` (default all) in a fixed order, so the same inputs
     always give byte-identical tables. Arrow's stable multi-key sort, then one take."""
     keys = [*_SORT[name], "source_file", "source_row"]

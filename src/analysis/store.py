@@ -59,17 +59,17 @@ def write_outputs(
     try:
         staged += _stage_tables(out_dir, [*tables.items(), ("rejects", rejects)], metadata)
         target = out_dir / "rejects.csv"
-        staged.append((_stage_bytes(safe_csv(rejects).encode("utf-8"), target), target))
+        staged.append((stage_bytes(safe_csv(rejects).encode("utf-8"), target), target))
         target = out_dir / MANIFEST
         text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        staged.append((_stage_bytes(text.encode("utf-8"), target), target))
+        staged.append((stage_bytes(text.encode("utf-8"), target), target))
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
     for tmp, target in staged:  # manifest is last: it names the run the tables belong to
         os.replace(tmp, target)
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
     return [target for _, target in staged]
 
 
@@ -107,10 +107,12 @@ def _stage_parquet(table: pa.Table, target: Path) -> Path:
     buffer = io.BytesIO()
     # No statistics timestamps or created_by varying by run: same input, same bytes.
     pq.write_table(table, buffer, compression="zstd", store_schema=True)
-    return _stage_bytes(buffer.getvalue(), target)
+    return stage_bytes(buffer.getvalue(), target)
 
 
-def _stage_bytes(data: bytes, target: Path) -> Path:
+def stage_bytes(data: bytes, target: Path) -> Path:
+    """``data`` written and flushed to disk under a temporary name beside ``target``; the
+    caller moves it into place with ``os.replace`` (or removes it)."""
     # The writer's process id is in the name, so a second clean of the same folder running at
     # the same time leaves this one's temporaries alone (remove_stale_temporaries).
     prefix = f"{_TMP_PREFIX}{os.getpid()}-{target.name}."
@@ -126,7 +128,8 @@ def _stage_bytes(data: bytes, target: Path) -> Path:
     return Path(name)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (the renames into it) to disk, where the platform can."""
     with contextlib.suppress(OSError):  # not every platform can fsync a directory
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -219,11 +222,12 @@ def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[s
                 f"{path} does not belong to the run in {MANIFEST} (an interrupted clean?); "
                 "run `takedowns clean` again"
             )
-        out[name] = table.to_pandas(types_mapper=_pandas_types)
+        out[name] = table.to_pandas(types_mapper=pandas_types)
     return out
 
 
-def _pandas_types(arrow_type: pa.DataType):
+def pandas_types(arrow_type: pa.DataType):
+    """``types_mapper`` for ``to_pandas``: the dtypes the canonical tables have in pandas."""
     if pa.types.is_int64(arrow_type):
         return pd.Int64Dtype()
     if pa.types.is_boolean(arrow_type):
