@@ -4,7 +4,8 @@ Exit status (docs/commands.md repeats this table):
 
 ==== =================================================================================
 0    success
-1    the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad rows
+1    the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad rows,
+     ``append`` found bad rows (and appended nothing)
 2    the inputs cannot be used: sources.toml, a file, a header or an argument is wrong
 3    an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
 ==== =================================================================================
@@ -78,7 +79,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     metrics.add_argument("--lang", choices=("en", "hi"), default="en")
     metrics.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    metrics.add_argument(
+        "--engine",
+        choices=("pandas", "duckdb", "dask"),
+        default="pandas",
+        help="how a checks dataset is read (docs/scale.md); the numbers are the same (pandas)",
+    )
     metrics.set_defaults(run=_metrics)
+
+    append = commands.add_parser(
+        "append",
+        help="add status-check files (X API lookups, handle lists) to the checks dataset",
+    )
+    append.add_argument("files", type=Path, nargs="+", metavar="FILE", help="files to add")
+    append.add_argument(
+        "--dataset", type=Path, help="the dataset folder (default data/processed/datasets/checks)"
+    )
+    append.add_argument(
+        "--raw", type=Path, help="folder holding sources.toml; files it declares are read as such"
+    )
+    append.add_argument(
+        "--kind",
+        choices=("x_snapshots", "handle_list"),
+        help="kind of undeclared files (default: JSON -> x_snapshots, sheets -> handle_list)",
+    )
+    append.add_argument(
+        "--timezone", default="Asia/Kolkata", help="time zone of times without one (Asia/Kolkata)"
+    )
+    append.add_argument("--limit", type=int, default=50, help="most problems to print (50)")
+    append.set_defaults(run=_append)
 
     report = commands.add_parser(
         "report", help="clean if the raw data changed, run the notebooks, write HTML reports"
@@ -150,7 +179,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _metrics(args: argparse.Namespace) -> int:
     from analysis import questions
 
-    tables = questions.load(args.data)
+    tables = questions.load(args.data, engine=args.engine)
     scope = questions.select_orders(
         tables, country=args.country, platform=args.platform, start=args.start, end=args.end
     )
@@ -187,6 +216,35 @@ def _metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _append(args: argparse.Namespace) -> int:
+    from analysis.clean import describe_rejects
+    from analysis.feed import append_files
+
+    target = args.dataset or paths.dataset_dir("checks")
+    raw = args.raw or paths.raw_dir()
+    result = append_files(args.files, target, raw_dir=raw, kind=args.kind, timezone=args.timezone)
+    done = result.appended
+    if done is None:
+        print(
+            shown(
+                f"Nothing appended: {len(result.rejects)} problems in {result.rows_read} rows "
+                f"read from {len(result.sources)} file(s); fix them and run it again"
+            )
+        )
+    else:
+        print(
+            shown(
+                f"Appended {result.checks} checks from {len(result.sources)} file(s) to "
+                f"{target}: {done.files_written} new file(s), {done.files_skipped} already there"
+            )
+        )
+    for line in result.messages:
+        print(f"  note: {shown(line)}")
+    for line in describe_rejects(result.rejects, limit=args.limit):
+        print(f"  {shown(line)}")
+    return EXIT_DATA if done is None else EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     from analysis import questions, report
     from analysis.clean import clean, summary
@@ -197,7 +255,7 @@ def _report(args: argparse.Namespace) -> int:
         params[name] = _parse_value(value)
     base = Path(params["data_dir"]) if params.get("data_dir") else paths.data_dir()
     try:
-        questions.load(base)
+        questions.load(base, checks_dataset=False)  # only the cleaned tables' state matters here
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
         result = clean(base / "raw", base / "processed")
         print(shown(summary(result.manifest, base / "processed")))

@@ -27,6 +27,12 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
+def dataset_dir(table: str = "checks", data: Path | None = None) -> Path:
+    """A partitioned dataset of a large table (``processed/datasets/<table>/``, docs/scale.md),
+    in ``data`` (a folder holding ``processed/``) or the project's data folder."""
+    return Path(data or data_dir()) / "processed" / "datasets" / table
+
+
 def notebooks_dir() -> Path:
     return PROJECT_ROOT / "notebooks"
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from analysis import metrics, paths, privacy
+from analysis.combine import EVENT_KEY, sort_table
 from analysis.metrics.volume import DEFAULT_TZ
 from analysis.sources import SOURCES_FILE, InputError, source_sha256
 from analysis.store import read_manifest, read_tables
@@ -41,16 +43,44 @@ class Answer:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load(data_dir: str | Path | None = None, *, redact_handles: bool = False) -> Tables:
+def load(
+    data_dir: str | Path | None = None,
+    *,
+    redact_handles: bool = False,
+    engine: str = "pandas",
+    checks_dataset: str | Path | Literal[False] | None = None,
+) -> Tables:
     """The processed tables, checked to be present and built from the current raw files.
 
     With ``redact_handles`` every account not on ``raw/public-accounts.csv`` (and its tweets) is
     replaced by a pseudonym before anything else sees the tables (see :mod:`analysis.privacy`).
     Raises :class:`InputError` naming the command to run when ``processed/`` is missing, was
     left by an interrupted run, or is older than a raw file.
+
+    A **checks dataset** (``takedowns append``; docs/scale.md) adds its events to ``events``:
+    ``checks_dataset`` names its folder; by default ``processed/datasets/checks/`` is used when
+    it exists; ``False`` leaves it out. Its events (tracking withholding in India) are
+    computed by ``engine`` (``pandas``, ``duckdb`` or ``dask``: the same rows whichever),
+    merged with the cleaned events (an event already there is not added twice) and put in the
+    order ``takedowns clean`` gives events, so the lag and reversal answers include them. They
+    are redacted like every other row.
     """
+    from analysis import dataset, engines
+
     base = Path(data_dir) if data_dir else paths.data_dir()
     processed, raw = base / "processed", base / "raw"
+    try:
+        engines.check_engine(engine)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    if checks_dataset is False:
+        checks_path = None
+    elif checks_dataset:
+        checks_path = Path(checks_dataset)
+        if not checks_path.is_dir():
+            raise InputError(f"checks_dataset {checks_path} is not a folder; see docs/scale.md")
+    else:
+        checks_path = paths.dataset_dir("checks", base)
     try:
         manifest = read_manifest(processed)
         stale = _stale_sources(raw, manifest)
@@ -65,17 +95,34 @@ def load(data_dir: str | Path | None = None, *, redact_handles: bool = False) ->
         # Raised afresh here, so a notebook's traceback is two frames (its cell, this line)
         # ending in the sentence that names the command, not a walk through the store.
         raise InputError(str(err)) from None
+    if checks_path is not None and dataset.data_files(checks_path):
+        more = engines.events_from_checks(checks_path, engine=engine)
+        tables["events"] = _merge_events(tables["events"], more)
     if redact_handles:
         tables = privacy.redact(tables, allowed)
     return tables
 
 
+def _merge_events(events: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """Cleaned events plus a dataset's, without exact repeats (:data:`combine.EVENT_KEY`, the
+    first kept), in the order ``takedowns clean`` sorts events (ties keep their order)."""
+    both = pd.concat([events, more.astype(events.dtypes.to_dict())], ignore_index=True)
+    return sort_table("events", both, ~both.duplicated(EVENT_KEY, keep="first").to_numpy())
+
+
 def data_fingerprint(data_dir: str | Path | None = None) -> str:
-    """Identifies everything the reports read: the cleaned tables' run id and the allow-list."""
+    """Identifies everything the reports read: the cleaned tables' run id, the allow-list and,
+    when there is one, the checks dataset's files (their names are content hashes)."""
+    from analysis import dataset
+
     base = Path(data_dir) if data_dir else paths.data_dir()
     run_id = read_manifest(base / "processed")["run_id"]
     allow = base / "raw" / privacy.ALLOW_LIST
-    return f"{run_id}:{_sha256(allow)[:16] if allow.is_file() else 'no-allow-list'}"
+    text = f"{run_id}:{_sha256(allow)[:16] if allow.is_file() else 'no-allow-list'}"
+    checks = paths.dataset_dir("checks", base)
+    if dataset.data_files(checks):
+        text += f":checks-{dataset.fingerprint(checks)}"
+    return text
 
 
 def _stale_sources(raw: Path, manifest: dict) -> str | None:

@@ -1,0 +1,155 @@
+"""The partitioned checks dataset: append is idempotent, overlaps are not counted twice, a bad
+batch writes nothing; and `takedowns append` end to end (analysis.dataset, analysis.feed)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from scale_data import synthetic_checks
+
+from analysis import dataset
+from analysis.cli import main
+from analysis.sources import InputError
+
+PART = re.compile(r"^year=\d{4}/month=(0[1-9]|1[0-2])/part-[0-9a-f]{16}\.parquet$")
+
+
+def _files(root) -> dict[str, float]:
+    """Every file under ``root`` (hidden ones too) -> its modification time."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def batch() -> pd.DataFrame:
+    return synthetic_checks(40, 12)
+
+
+def test_append_writes_one_file_per_utc_month_in_hive_folders(tmp_path, batch):
+    result = dataset.append(tmp_path / "checks", batch)
+    files = sorted(_files(tmp_path / "checks"))
+    assert all(PART.match(f) for f in files), files
+    months = batch["checked_at"].dt.strftime("year=%Y/month=%m").unique()
+    assert sorted({f.rsplit("/", 1)[0] for f in files}) == sorted(months)
+    assert (result.files_written, result.files_skipped, result.rows) == (len(files), 0, len(batch))
+
+
+def test_a_check_at_0030_ist_on_1_february_is_stored_in_january_utc(tmp_path, batch):
+    one = batch.iloc[:1].assign(checked_at=pd.Timestamp("2021-02-01 00:30", tz="Asia/Kolkata"))
+    dataset.append(tmp_path, one)
+    assert list(_files(tmp_path))[0].startswith("year=2021/month=01/")
+
+
+def test_re_adding_the_same_batch_writes_nothing_and_reads_the_same(tmp_path, batch):
+    first = dataset.append(tmp_path, batch)
+    before, rows = _files(tmp_path), dataset.read(tmp_path)
+    again = dataset.append(tmp_path, batch.sample(frac=1, random_state=1))  # any row order
+    assert (again.files_written, again.files_skipped) == (0, first.files_written)
+    assert _files(tmp_path) == before  # not even rewritten
+    pd.testing.assert_frame_equal(dataset.read(tmp_path), rows)
+
+
+def test_reading_keeps_one_row_per_natural_key(tmp_path, batch):
+    dataset.append(tmp_path, batch)
+    rows = dataset.read(tmp_path)
+    assert not rows.duplicated(list(dataset.NATURAL_KEYS["checks"])).any()
+    assert len(rows) == len(batch.drop_duplicates(list(dataset.NATURAL_KEYS["checks"])))
+    # The synthetic data hold copies of checks naming order IN-3: the copy naming an order wins
+    # over the one naming none (dataset.row_order), whichever file it came from.
+    copied = rows[rows["item_id"] == "@acct00003"]
+    assert set(copied["order_id"]) == {"IN-3"}
+
+
+def test_an_overlapping_batch_is_not_counted_twice(tmp_path, batch):
+    february = batch["checked_at"] < pd.Timestamp("2021-03-01", tz="UTC")
+    early = batch[february]
+    late = batch[batch["checked_at"] >= pd.Timestamp("2021-02-15", tz="UTC")]  # overlaps
+    dataset.append(tmp_path / "two", early)
+    result = dataset.append(tmp_path / "two", late)
+    assert result.files_written > 0  # the overlap month is a new file: its rows differ
+    dataset.append(tmp_path / "one", batch)
+    pd.testing.assert_frame_equal(dataset.read(tmp_path / "two"), dataset.read(tmp_path / "one"))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("state", "gone", "column 'state' has the value 'gone', which fails the check one of"),
+        ("checked_at", "yesterday", "column 'checked_at' has the value 'yesterday', which is not"),
+        ("item_id", "@no such handle", "column 'item_id' has the value '@no such handle'"),
+        ("countries", "India", "column 'countries' has the value 'India'"),
+        ("item_id", None, "column 'item_id' is blank but required"),
+        ("source_row", "12a", "column 'source_row' has the value '12a', which is not a whole"),
+    ],
+)
+def test_a_bad_batch_writes_nothing_and_names_the_column_and_value(
+    tmp_path, batch, column, value, expected
+):
+    dataset.append(tmp_path, batch.iloc[:5])
+    before = _files(tmp_path)
+    bad = batch.astype({column: "object"})
+    bad.loc[len(bad) - 1, column] = value  # the last row: in a partition after good ones
+    with pytest.raises(InputError) as err:
+        dataset.append(tmp_path, bad)
+    message = str(err.value)
+    assert expected in message and "\n" not in message
+    assert f"({bad.loc[len(bad) - 1, 'source_file']}, row " in message  # where it is
+    assert _files(tmp_path) == before  # nothing written, no temporaries left
+
+
+def test_a_batch_without_a_required_column_is_refused(tmp_path, batch):
+    with pytest.raises(InputError, match="has no column 'state', which is required"):
+        dataset.append(tmp_path, batch.drop(columns="state"))
+    assert not tmp_path.joinpath("year=2021").exists()
+
+
+def test_leftover_temporaries_are_not_read(tmp_path, batch):
+    dataset.append(tmp_path, batch)
+    folder = next(tmp_path.glob("year=*/month=*"))
+    (folder / ".tmp-999999-part-0000000000000000.parquet.x1").write_bytes(b"half a file")
+    assert len(dataset.data_files(tmp_path)) == len(list(tmp_path.glob("year=*/month=*/part-*")))
+    assert len(dataset.read(tmp_path)) > 0
+
+
+def test_a_missing_dataset_reads_as_no_rows_with_the_table_columns(tmp_path):
+    rows = dataset.read(tmp_path / "nothing-here")
+    assert rows.empty and list(rows.columns) == dataset.schema.columns("checks")
+    with pytest.raises(ValueError, match="table 'check' is not a canonical table"):
+        dataset.read(tmp_path, "check")
+
+
+# --- takedowns append ---------------------------------------------------------------------------
+
+
+def test_append_command_adds_x_lookups_once(fixtures_dir, tmp_path, capsys):
+    lookups = fixtures_dir / "sources" / "x_lookups" / "2021-02-02-v2.json"
+    target = tmp_path / "checks"
+    assert main(["append", str(lookups), "--dataset", str(target)]) == 0
+    assert "Appended 4 checks from 1 file(s)" in capsys.readouterr().out
+    assert main(["append", str(lookups), "--dataset", str(target)]) == 0
+    assert "0 new file(s), 1 already there" in capsys.readouterr().out
+    checks = dataset.read(target)
+    assert set(checks["state"]) == {"visible", "withheld", "suspended", "not_found"}
+
+
+def test_append_command_writes_nothing_when_a_row_is_bad(fixtures_dir, tmp_path, capsys):
+    lookups = fixtures_dir / "sources" / "x_lookups"
+    target = tmp_path / "checks"
+    files = [str(lookups / "2021-02-02-v2.json"), str(lookups / "2021-02-01-v1.jsonl")]
+    assert main(["append", *files, "--dataset", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Nothing appended: 2 problems") and "lost precision as a float" in out
+    assert not target.exists()
+
+
+def test_append_command_input_errors_exit_2_with_one_line(fixtures_dir, tmp_path, capsys):
+    target = str(tmp_path / "checks")
+    assert main(["append", str(tmp_path / "missing.json"), "--dataset", target]) == 2
+    assert capsys.readouterr().err.strip().endswith("missing.json: file not found")
+    orders = fixtures_dir / "sources" / "transparency-x.csv"
+    raw = str(fixtures_dir / "sources")
+    assert main(["append", str(orders), "--dataset", target, "--raw", raw]) == 2
+    err = capsys.readouterr().err
+    assert "declared in sources.toml as kind 'transparency_x', which holds no status" in err
+    assert err.count("\n") == 1
