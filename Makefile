@@ -44,9 +44,10 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 N ?= 20000
-bench: $(STAMP) ## Benchmarks (clean vs DuckDB, metrics, report); N=2000000 for the real run
+CHECKS ?= 2000000
+bench: $(STAMP) ## Benchmarks (clean vs DuckDB, metrics, report, scale-out); N=2000000 CHECKS=50000000 for the real run
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
-	$(PY) bench/run_all.py --rows $(N) --events $$(( $(N) * 5 ))
+	$(PY) bench/run_all.py --rows $(N) --events $$(( $(N) * 5 )) --checks $(CHECKS)
 
 lock: ## Re-resolve the newest allowed versions into constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

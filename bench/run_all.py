@@ -1,6 +1,6 @@
 """Run every benchmark and print the ratios against the issue #7 targets (``make bench``).
 
-    python bench/run_all.py --rows 2000000 --events 10000000 --reps 3
+    python bench/run_all.py --rows 2000000 --events 10000000 --checks 50000000 --reps 3
 
 Results are also written as JSON to bench/out/. See bench/README.md.
 """
@@ -12,6 +12,7 @@ import argparse
 import bench_clean
 import bench_metrics
 import bench_report
+import bench_scale
 from measure import gib, machine
 
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000, help="handle sheet rows (clean)")
     parser.add_argument("--events", type=int, default=100_000, help="events (metrics)")
+    parser.add_argument(
+        "--checks", type=int, default=2_000_000, help="status checks (scale-out, DuckDB)"
+    )
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     reps = ["--reps", str(args.reps)]
@@ -27,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     metrics = bench_metrics.main(["--events", str(args.events), *reps])
     print()
     report = bench_report.main(reps)
+    print()
+    scale = bench_scale.main(["--rows", str(args.checks), "--clean"])
     r = clean["ratios"]
     print()
     print(f"== summary ({machine()}) ==")
@@ -43,6 +49,13 @@ def main(argv: list[str] | None = None) -> None:
         f"report: {report['ratio']:.2f}x the floor (target <= 1.5x); cached re-run "
         f"{report['cached']:.2f} s (target < 1 s)"
     )
+    for m in scale["results"]:
+        if m["what"] == "counts" and m["engine"] == "duckdb":
+            limit = f" under memory_limit {m['memory_limit']}" if m["memory_limit"] else ""
+            print(
+                f"event counts, {m['rows']:,} checks, DuckDB{limit}: {m['seconds']:.2f} s, "
+                f"{gib(m['peak'])} peak"
+            )
 
 
 if __name__ == "__main__":

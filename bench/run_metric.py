@@ -16,14 +16,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from analysis.metrics import episodes, lag_items, lag_summary, reversal_summary
-from analysis.store import _pandas_types
+from analysis.store import pandas_types
 
 AS_OF = "2024-06-30"
 
 
 def load(data: Path, name: str):
     """A table as ``analysis.store.read_tables`` gives it (Int64, boolean, str, UTC times)."""
-    return pq.read_table(data / f"{name}.parquet").to_pandas(types_mapper=_pandas_types)
+    return pq.read_table(data / f"{name}.parquet").to_pandas(types_mapper=pandas_types)
 
 
 def main(which: str, data: Path) -> dict:
