@@ -139,7 +139,9 @@ def _rows_by_file(*frames: pd.DataFrame) -> dict[str, np.ndarray]:
     rows = both["source_row"].to_numpy(dtype="int64")
     if len(rows) and (rows.min() < 0 or rows.max() >= 1 << 32):
         raise RuntimeError("source_row outside 0 .. 2**32: not a row number")
-    keys = np.unique((codes.astype("int64") << 32) | rows)  # one sort: by file, then row
+    keys = np.sort((codes.astype("int64") << 32) | rows)  # by file, then row
+    # np.unique would hash first (seconds on millions of rows); sorted, repeats are neighbours
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
     files, rows = keys >> 32, keys & 0xFFFFFFFF
     bounds = np.flatnonzero(np.diff(files)) + 1
     return {

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.canonical import Canonical, empty_rejects, empty_table, rejects_frame
+from analysis.canonical import Canonical, empty_rejects, empty_table, rejects_frame, take_rows
 from analysis.metrics.snapshots import snapshots_to_events
 
 ORDER_FIELDS = [
@@ -269,7 +269,7 @@ def sort_table(name: str, frame: pd.DataFrame, keep: np.ndarray | None = None) -
     if keep is not None:
         table = table.take(rows)
     order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys])
-    return frame.take(rows[order.to_numpy()]).reset_index(drop=True)
+    return take_rows(frame, rows[order.to_numpy()])
 
 
 def _sorted_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
