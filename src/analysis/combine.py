@@ -58,6 +58,12 @@ class Combined:
 
 
 def combine(parts: list[Canonical]) -> Combined:
+    """The final tables from every source's canonical rows (rules in the module docstring).
+
+    The parts' tables are handed over: they are removed from each part as they are gathered,
+    so on a sheet of millions of rows their memory goes as soon as the sorted tables exist.
+    Rejects, dropped rows and messages stay in the parts.
+    """
     tables = {name: _concat(parts, name) for name in TABLE_NAMES}
     implied = _concat(parts, "implied_orders", "orders")
     implied = implied[~isin(implied["order_id"], tables["orders"]["order_id"])]
@@ -97,15 +103,18 @@ def combine(parts: list[Canonical]) -> Combined:
     for name in TABLE_NAMES:
         keep[name] &= ~rows_among(tables[name], bad)
 
-    checks = tables["checks"].take(np.flatnonzero(keep["checks"]))
-    final = {name: sort_table(name, tables[name], keep[name]) for name in ("orders", "items")}
-    final["transparency"] = sort_table("transparency", transparency, keep["transparency"])
+    checks = tables.pop("checks").take(np.flatnonzero(keep["checks"]))
+    del transparency  # each unsorted table goes as soon as its sorted copy exists
+    final = {
+        name: sort_table(name, tables.pop(name), keep[name])
+        for name in ("orders", "items", "transparency")
+    }
     from_checks = snapshot_events(checks)
     if len(from_checks):
-        events = tables["events"].take(np.flatnonzero(keep["events"]))
+        events = tables.pop("events").take(np.flatnonzero(keep["events"]))
         final["events"] = sort_table("events", pd.concat([events, from_checks], ignore_index=True))
     else:
-        final["events"] = sort_table("events", tables["events"], keep["events"])
+        final["events"] = sort_table("events", tables.pop("events"), keep["events"])
     final["checks"] = sort_table("checks", checks.drop(columns="_country", errors="ignore"))
     final = {name: final[name] for name in TABLE_NAMES}
     dupes = pd.concat(duplicates, ignore_index=True).drop_duplicates()
@@ -115,7 +124,8 @@ def combine(parts: list[Canonical]) -> Combined:
 def _concat(parts: list[Canonical], name: str, table: str | None = None) -> pd.DataFrame:
     """Every part's ``name`` frame in one, typed as the canonical ``table`` (default ``name``)."""
     empty = empty_table(table or name)
-    frames = [p.tables[name] for p in parts if name in p.tables and len(p.tables[name])]
+    frames = [p.tables.pop(name) for p in parts if name in p.tables]
+    frames = [f for f in frames if len(f)]
     if not frames:
         return empty
     return pd.concat(frames, ignore_index=True).astype(empty.dtypes.to_dict())
