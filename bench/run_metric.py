@@ -16,7 +16,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from analysis.metrics import episodes, lag_items, lag_summary, reversal_summary
-from analysis.store import pandas_types
+
+try:
+    from analysis.store import pandas_types
+except ImportError:  # a --baseline version from before store named it publicly
+    from analysis.store import _pandas_types as pandas_types
 
 AS_OF = "2024-06-30"
 

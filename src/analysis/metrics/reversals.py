@@ -529,13 +529,16 @@ def _unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(key, return_inverse=True)
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+def _weighted_median(values: np.ndarray, weights: np.ndarray, *, sorted_: bool = False) -> float:
+    """The weighted median (the mean of the two middle values on an exact tie); ``sorted_``
+    says ``values`` are already in ascending order."""
     keep = np.isfinite(values) & (weights > 0)
     values, weights = values[keep], weights[keep]
     if not len(values):
         return float("nan")
-    order = np.argsort(values, kind="stable")
-    values, weights = values[order], weights[order]
+    if not sorted_:
+        order = np.argsort(values, kind="stable")
+        values, weights = values[order], weights[order]
     cum = np.cumsum(weights)
     half = cum[-1] / 2.0
     i = int(np.searchsorted(cum, half - 1e-9))
@@ -602,21 +605,25 @@ def reversal_summary(
     agg_units = np.bincount(g, weights=np.where(first & ~is_named, n, 0.0), minlength=n_groups_o)
     use_agg = agg_units > named_units
     keep = np.where(is_named, ~use_agg[g], use_agg[g])
-    eps = eps.loc[keep].reset_index(drop=True)
+    # Only the columns used below, filtered as arrays: copying the whole episodes frame costs
+    # more than the summary itself on millions of episodes.
     g, is_named, n, first = g[keep], is_named[keep], n[keep], first[keep]
+    restored = eps["restored_at"].notna().to_numpy()[keep]
+    reblocked = eps["reblocked_at"].notna().to_numpy()[keep]
+    unit_days = (eps["unit"] == "days").fillna(False).to_numpy(dtype=bool)[keep]
+    unit_hours = (eps["unit"] == "hours").fillna(False).to_numpy(dtype=bool)[keep]
+    dur = eps["duration"].to_numpy(dtype="float64")[keep]
 
     if key_cols and key_cols[0] == "period":
         # Counts use first blocks, so they fall in the period of the first block; gaps fall in
         # the period their own block started.
-        key = _period_ordinals(_local_us(eps["withheld_at"], tz), code)
+        key = _period_ordinals(_local_us(eps["withheld_at"], tz)[keep], code)
     elif key_cols:
         key = g
     else:
-        key = np.zeros(len(eps), dtype="int64")
+        key = np.zeros(len(g), dtype="int64")
     keys, gk = _unique_inverse(key)
     k = len(keys)
-    restored = eps["restored_at"].notna().to_numpy()
-    reblocked = eps["reblocked_at"].notna().to_numpy()
     withheld = np.bincount(gk, weights=np.where(first, n, 0.0), minlength=k)
     reversed_ = np.bincount(gk, weights=np.where(first & restored, n, 0.0), minlength=k)
     reblocked_n = np.bincount(gk, weights=np.where(first & reblocked, n, 0.0), minlength=k)
@@ -627,18 +634,17 @@ def reversal_summary(
     )
 
     # median time to reversal per group (mixed units -> days)
-    unit_days = (eps["unit"] == "days").fillna(False).to_numpy(dtype=bool)
-    unit_hours = (eps["unit"] == "hours").fillna(False).to_numpy(dtype=bool)
     has_days = np.bincount(gk[restored & unit_days], minlength=k) > 0
     has_hours = np.bincount(gk[restored & unit_hours], minlength=k) > 0
-    dur = eps["duration"].to_numpy(dtype="float64")
     dur = np.where(has_days[gk] & unit_hours, dur / 24.0, dur)
     idx = np.flatnonzero(restored & np.isfinite(dur))
     idx = idx[_order_by(gk[idx], dur[idx])]  # by group, then duration (lexsort order)
     bounds = np.searchsorted(gk[idx], np.arange(k + 1))
     medians = np.array(
         [
-            _weighted_median(dur[idx[bounds[j] : bounds[j + 1]]], n[idx[bounds[j] : bounds[j + 1]]])
+            _weighted_median(
+                dur[idx[bounds[j] : bounds[j + 1]]], n[idx[bounds[j] : bounds[j + 1]]], sorted_=True
+            )
             for j in range(k)
         ],
         dtype="float64",
