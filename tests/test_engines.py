@@ -222,3 +222,14 @@ def test_duckdb_sets_the_limit_and_stops_rather_than_exceed_it(big_checks_dir):
         engines.events_from_checks(big_checks_dir[0], engine="duckdb", memory_limit="1MB")
     with pytest.raises(ValueError, match="memory_limit 'lots' is not a size such as '64MB'"):
         engines.events_from_checks(big_checks_dir[0], engine="duckdb", memory_limit="lots")
+
+
+def test_duckdb_takes_its_limit_from_the_environment_when_none_is_given(
+    big_checks_dir, monkeypatch
+):
+    # Reports and the CLI call the engine without a limit: the newsroom sets it once.
+    monkeypatch.setenv(engines.MEMORY_ENV, "1MB")
+    with pytest.raises(MemoryError, match=r"^DuckDB ran out of memory \(memory_limit 1MB\)"):
+        engines.events_from_checks(big_checks_dir[0], engine="duckdb")
+    with engines.duckdb_connection("64MB") as con:  # a limit given wins over the variable
+        assert con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0] == "61.0 MiB"

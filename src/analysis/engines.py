@@ -53,6 +53,8 @@ from analysis.metrics.volume import (
 ENGINES = ("pandas", "duckdb", "dask")
 #: Environment variable naming the Dask scheduler (``tcp://host:8786``) when none is given.
 SCHEDULER_ENV = "TAKEDOWNS_DASK_SCHEDULER"
+#: Environment variable with DuckDB's memory limit (``"4GB"``) when none is given.
+MEMORY_ENV = "TAKEDOWNS_DUCKDB_MEMORY"
 #: Dask: at most about this many checks per partition after the shuffle by item.
 DASK_PARTITION_ROWS = 500_000
 #: Columns of :func:`event_counts`, after ``period``, ``period_start`` and ``period_end``.
@@ -94,7 +96,8 @@ def events_from_checks(
         ISO alpha-2 code of the country whose withholding is tracked (``IN``).
     memory_limit
         DuckDB only: the most memory DuckDB may use (``"64MB"``, ``"4GB"``); beyond it, it
-        spills to a temporary folder. ``None``: DuckDB's default (80% of RAM).
+        spills to a temporary folder. ``None``: the environment variable
+        ``TAKEDOWNS_DUCKDB_MEMORY`` if set, else DuckDB's default (80% of RAM).
     scheduler
         Dask only: the scheduler's address (``tcp://host:8786``); else the environment
         variable ``TAKEDOWNS_DASK_SCHEDULER``; else a local cluster of 2 worker processes.
@@ -351,10 +354,12 @@ _FIRST_NOTES = {
 
 @contextlib.contextmanager
 def duckdb_connection(memory_limit: str | None = None, *, threads: int | None = None):
-    """An in-memory DuckDB connection, UTC, capped at ``memory_limit`` with a temporary folder
-    to spill into (removed afterwards)."""
+    """An in-memory DuckDB connection, UTC, capped at ``memory_limit`` (else at
+    ``$TAKEDOWNS_DUCKDB_MEMORY``, else DuckDB's default, 80% of RAM) with a temporary folder to
+    spill into (removed afterwards)."""
     import duckdb
 
+    memory_limit = _memory_limit(memory_limit)
     spill = None
     con = duckdb.connect()
     try:
@@ -437,10 +442,16 @@ def _run(con, sql: str, params: dict, memory_limit: str | None):
         # Streamed in batches: the result is not held whole inside DuckDB's memory_limit.
         return con.sql(sql, params=params).to_arrow_reader().read_all()
     except duckdb.OutOfMemoryException as err:
+        limit = _memory_limit(memory_limit) or "default"
         raise MemoryError(
-            f"DuckDB ran out of memory (memory_limit {memory_limit or 'default'}): raise "
-            f"memory_limit, or give its temporary folder more disk ({str(err).splitlines()[0]})"
+            f"DuckDB ran out of memory (memory_limit {limit}): raise memory_limit, or give its "
+            f"temporary folder more disk ({str(err).splitlines()[0]})"
         ) from None
+
+
+def _memory_limit(memory_limit: str | None) -> str | None:
+    """The limit given, else ``$TAKEDOWNS_DUCKDB_MEMORY``, else ``None`` (DuckDB's default)."""
+    return memory_limit or os.environ.get(MEMORY_ENV) or None
 
 
 def _files(dataset_dir) -> list[str] | None:
