@@ -370,10 +370,7 @@ def _piece(value: object, keep: np.ndarray) -> pa.Array:
     if isinstance(value, tuple):
         pieces = [_piece(v, keep) for v in value]
         return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
-    arr = pa.array(value.array[keep])
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
+    return _arrow(value[keep]).cast(pa.large_string())
 
 
 def _quoted(s: pd.Series) -> tuple:
