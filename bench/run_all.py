@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
         f"clean, {args.rows:,} rows: {r['wall']:.2f}x DuckDB's wall time (target <= 1.5x), "
         f"{r['peak']:.2f}x its peak memory (target <= 2x), {r['cpu']:.2f}x its CPU time"
     )
+    same = clean["ratios_same_tables"]
+    print(
+        f"clean vs DuckDB writing the same deduplicated, sorted tables: {same['wall']:.2f}x wall, "
+        f"{same['peak']:.2f}x peak memory"
+    )
     for name, m in metrics.items():
         print(
             f"{name}, {args.events:,} events: {m['seconds']:.2f} s, {gib(m['peak'])} peak "
