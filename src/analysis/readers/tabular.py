@@ -26,6 +26,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,71 @@ def read_table(
     if suffix in JSON_SUFFIXES:
         return _read_json(path, encoding)
     return _read_csv(path, encoding, delimiter)
+
+
+#: Records per piece when a file is read in pieces (:func:`read_chunks`).
+CHUNK_ROWS = 500_000
+
+
+class ChunksUntrusted(Exception):
+    """Raised by :func:`read_chunks` after it has given pieces of a file whose rows turn out to
+    need the exact reader (a record spanning lines, seen only at the end): discard the pieces
+    and read the file whole with :func:`read_table`."""
+
+
+def read_chunks(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    rows: int = CHUNK_ROWS,
+) -> Iterator[RawTable]:
+    """Read one raw file in pieces of about ``rows`` records, in file order.
+
+    Together the pieces hold exactly the rows, numbers, problems and messages
+    :func:`read_table` gives (each piece repeats the file's messages). Only a CSV file the fast
+    path reads from disk is read in pieces, so at most a piece of it is in memory at a time;
+    any other file (a spreadsheet, JSON, a file needing the exact reader or transcoding) comes
+    as one piece.
+
+    Raises
+    ------
+    ChunksUntrusted
+        After giving pieces, when the file turns out to need the exact reader.
+    InputError
+        As :func:`read_table`.
+    """
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES or suffix in JSON_SUFFIXES:
+        yield read_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        return
+    source = _utf8_source(path, encoding)
+    stream = None
+    if source is not None and isinstance(source.open, str):  # read from disk, not transcoded
+        stream = _open_utf8(path, source, delimiter)
+    if stream is None:
+        yield _read_csv(path, encoding, delimiter)
+        return
+    pending: list[_Block] = []
+    held, given = 0, False
+    try:
+        for block in stream.blocks():
+            pending.append(block)
+            held += len(block.numbers) + len(block.invalid)
+            if held >= rows:
+                piece, pending, held = stream.table(pending), [], 0
+                yield piece
+                given = True
+    except (_Untrusted, _NotUtf8):
+        if given:
+            raise ChunksUntrusted(
+                f"{path}: a record spans lines; the file must be read whole"
+            ) from None
+        yield _read_csv(path, encoding, delimiter)
+        return
+    if pending or not given:
+        yield stream.table(pending)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -399,6 +465,148 @@ def _count_lines_in(chunks) -> int | None:
 
 
 def _parse_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> RawTable | None:
+    stream = _open_utf8(path, source, delimiter)
+    if stream is None:
+        return None
+    try:
+        blocks = list(stream.blocks())
+    except _Untrusted:
+        return None
+    return stream.table(blocks)
+
+
+class _Untrusted(Exception):
+    """Found while reading: the fast path cannot vouch for this file's rows."""
+
+
+@dataclass
+class _Block:
+    """One block of records as pyarrow parsed it."""
+
+    numbers: np.ndarray  # source_row of each record kept (blank records are left out)
+    arrays: list[pa.Array]  # one per column, blank cells null
+    invalid: list[tuple[int, str, int]]  # (line, text, cells) of the rows with the wrong width
+
+
+@dataclass
+class _Utf8Stream:
+    """A UTF-8 CSV whose header the fast path accepts; :meth:`blocks` reads the rest."""
+
+    path: Path
+    source: _Utf8Source
+    sep: str
+    header_cells: list[str]
+    columns: list[str]
+
+    def blocks(self) -> Iterator[_Block]:
+        """The records, block by block, numbered from the file's line breaks.
+
+        The numbers hold only if every record is one line, which is known only at the end: a
+        generator that ends without raising has vouched for every block it gave. Raises
+        :class:`_Untrusted` (or :class:`_NotUtf8`) when the exact reader must decide.
+        """
+        width = len(self.columns)
+        limit = csv.field_size_limit()
+        invalid: list[tuple[int | None, str, int]] = []
+
+        def on_invalid(row) -> str:
+            invalid.append((row.number, row.text, row.actual_columns))
+            return "skip"
+
+        try:
+            reader = pa_csv.open_csv(
+                self.source.open,
+                read_options=pa_csv.ReadOptions(
+                    use_threads=False, block_size=_BLOCK_BYTES, autogenerate_column_names=True
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=self.sep,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={f"f{i}": pa.string() for i in range(width)},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            if reader.schema.names != [f"f{i}" for i in range(width)]:
+                raise _Untrusted
+            records, line, taken, last = 0, 2, 0, None  # data starts on line 2
+            with _progress(self.path, self.source.lines) as bar:
+                for batch in reader:
+                    arrays = batch.columns
+                    if records == 0 and batch.num_rows:
+                        if [a[0].as_py() for a in arrays] != self.header_cells:
+                            raise _Untrusted
+                        arrays = [a[1:] for a in arrays]
+                    records += batch.num_rows
+                    bar.update(batch.num_rows)
+                    if any(n is None for n, _, _ in invalid[taken:]):
+                        raise _Untrusted
+                    # This block's lines: its records plus the invalid rows among them.
+                    end, mine = line + len(arrays[0]), taken
+                    while mine < len(invalid) and invalid[mine][0] < end:
+                        mine += 1
+                        end += 1
+                    lines = np.arange(line, end, dtype=np.int64)
+                    skipped = [n for n, _, _ in invalid[taken:mine]]
+                    if skipped:
+                        lines = lines[~np.isin(lines, skipped)]
+                    blank = np.ones(len(arrays[0]), dtype=bool)
+                    cleaned = []
+                    for array in arrays:
+                        if len(array) and pc.max(pc.binary_length(array)).as_py() > limit:
+                            raise _Untrusted  # the exact reader rejects such a row; it says so
+                        array, empty = _blank_to_null(array)
+                        blank &= empty
+                        cleaned.append(array)
+                    keep = ~blank
+                    if not keep.all():
+                        cleaned = [a.filter(pa.array(keep)) for a in cleaned]
+                    if len(arrays[0]):
+                        last = [a[-1].as_py() for a in arrays]
+                    yield _Block(lines[keep], cleaned, list(invalid[taken:mine]))
+                    line, taken = end, mine
+        except (pa.ArrowException, UnicodeDecodeError) as err:
+            if isinstance(err, UnicodeDecodeError) or "UTF8" in str(err):
+                raise _NotUtf8 from None
+            raise _Untrusted from None  # e.g. a quote left open at the end
+        if records + len(invalid) != self.source.lines or any(n is None for n, _, _ in invalid):
+            raise _Untrusted  # a record spans lines (quoted line break): numbers are wrong
+        # A quote left open runs to the end of the file, so only the last record can show it:
+        # one of its cells then holds a line break. The exact reader says so.
+        if last is not None and any(v is not None and _has_line_break(v) for v in last):
+            raise _Untrusted
+        if taken < len(invalid):
+            yield _Block(np.zeros(0, dtype=np.int64), [], list(invalid[taken:]))
+
+    def table(self, blocks: list[_Block]) -> RawTable:
+        """The blocks' rows as one raw table (the rows with the wrong width read as the exact
+        reader reads them)."""
+        columns = self.columns
+        parts = [[b.arrays[i] for b in blocks if b.arrays] for i in range(len(columns))]
+        numbers = np.concatenate([b.numbers for b in blocks] or [np.zeros(0, dtype=np.int64)])
+        frame = pd.DataFrame({name: _text(parts[i]) for i, name in enumerate(columns)}, copy=False)
+        frame.index = pd.Index(numbers, name="source_row", dtype="int64")
+        problems: list[RowProblem] = []
+        extra = _ragged_rows([r for b in blocks for r in b.invalid], self.sep, columns, problems)
+        if len(extra):
+            frame = pd.concat([frame, extra]).sort_index(kind="stable")
+        messages = (
+            [] if self.source.used in ("utf-8", "utf-8-sig") else [f"read as {self.source.used}"]
+        )
+        if self.sep != ",":
+            messages.append(f"delimiter {self.sep!r}")
+        return RawTable(self.path, frame, problems, messages)
+
+
+def _open_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> _Utf8Stream | None:
+    """The file on the fast path if its header allows it, else ``None``."""
     sep = delimiter or _sniff_delimiter(source.head)
     if len(sep) != 1 or sep in '\r\n"':
         return None
@@ -412,96 +620,7 @@ def _parse_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> RawTa
     header = [h.strip() for h in header_cells]
     if not any(header):
         return None
-    columns = _unique_headers(header)
-    width = len(columns)
-    limit = csv.field_size_limit()
-    invalid: list[tuple[int | None, str, int]] = []
-
-    def on_invalid(row) -> str:
-        invalid.append((row.number, row.text, row.actual_columns))
-        return "skip"
-
-    try:
-        reader = pa_csv.open_csv(
-            source.open,
-            read_options=pa_csv.ReadOptions(
-                use_threads=False, block_size=_BLOCK_BYTES, autogenerate_column_names=True
-            ),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=sep,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        if reader.schema.names != [f"f{i}" for i in range(width)]:
-            return None
-        chunks: list[list[pa.Array]] = [[] for _ in range(width)]
-        kept: list[np.ndarray] = []
-        records = 0
-        with _progress(path, source.lines) as bar:
-            for batch in reader:
-                arrays = batch.columns
-                if records == 0 and batch.num_rows:
-                    if [a[0].as_py() for a in arrays] != header_cells:
-                        return None
-                    arrays = [a[1:] for a in arrays]
-                records += batch.num_rows
-                bar.update(batch.num_rows)
-                blank = np.ones(len(arrays[0]), dtype=bool)
-                cleaned = []
-                for array in arrays:
-                    if len(array) and pc.max(pc.binary_length(array)).as_py() > limit:
-                        return None  # the exact reader rejects such a row; let it say so
-                    array, empty = _blank_to_null(array)
-                    blank &= empty
-                    cleaned.append(array)
-                keep = ~blank
-                kept.append(keep)
-                for i, array in enumerate(cleaned):
-                    chunks[i].append(array.filter(pa.array(keep)) if not keep.all() else array)
-    except (pa.ArrowException, UnicodeDecodeError) as err:
-        if isinstance(err, UnicodeDecodeError) or "UTF8" in str(err):
-            raise _NotUtf8 from None
-        return None  # e.g. a quote left open at the end: the exact reader decides
-    if records + len(invalid) != source.lines or any(n is None for n, _, _ in invalid):
-        return None  # a record spans lines (quoted line break): numbers cannot be trusted
-    if _ends_in_open_quote(chunks):
-        return None  # the last record swallowed the end of the file: the exact reader says so
-    lines = np.ones(source.lines - 1, dtype=bool)  # data lines 2 .. lines
-    lines[np.array([n for n, _, _ in invalid], dtype=np.int64) - 2] = False
-    numbers = np.flatnonzero(lines) + 2
-    numbers = numbers[np.concatenate(kept)] if kept else numbers[:0]
-    frame = pd.DataFrame({name: _text(chunks[i]) for i, name in enumerate(columns)}, copy=False)
-    del chunks
-    frame.index = pd.Index(numbers, name="source_row", dtype="int64")
-    problems: list[RowProblem] = []
-    extra = _ragged_rows(invalid, sep, columns, problems)
-    if len(extra):
-        frame = pd.concat([frame, extra]).sort_index(kind="stable")
-    messages = [] if source.used in ("utf-8", "utf-8-sig") else [f"read as {source.used}"]
-    if sep != ",":
-        messages.append(f"delimiter {sep!r}")
-    return RawTable(path, frame, problems, messages)
-
-
-def _ends_in_open_quote(chunks: list[list[pa.Array]]) -> bool:
-    """A quote left open runs to the end of the file, so only the last record can show it: one
-    of its cells then holds a line break."""
-    for parts in chunks:
-        last = next((a for a in reversed(parts) if len(a)), None)
-        value = last[-1].as_py() if last is not None else None
-        if value is not None and ("\n" in value or "\r" in value):
-            return True
-    return False
+    return _Utf8Stream(path, source, sep, header_cells, _unique_headers(header))
 
 
 def _text(parts: list[pa.Array]) -> pd.api.extensions.ExtensionArray:
