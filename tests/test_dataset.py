@@ -153,3 +153,76 @@ def test_append_command_input_errors_exit_2_with_one_line(fixtures_dir, tmp_path
     err = capsys.readouterr().err
     assert "declared in sources.toml as kind 'transparency_x', which holds no status" in err
     assert err.count("\n") == 1
+
+
+# --- a checks file bigger than memory: read, checked and staged in pieces ------------------------
+
+_STATES = ("active", "Code 63: User has been suspended.", "withheld in: India", "Code 50")
+
+
+def _checks_sheet(path, rows: int, bad_row: int | None = None, spanning: bool = False):
+    """A researcher's sheet of daily status checks (handle_list with a status column)."""
+    lines = ["Handle,Notice,Status,Checked at,Comment"]
+    for i in range(rows):
+        status = "protected" if i + 2 == bad_row else _STATES[i % len(_STATES)]
+        day = f"{i % 28 + 1:02d}/{i % 3 + 1:02d}/2021"
+        lines.append(f"@user{i % 97},LN-{i % 5},{status},{day},")
+    if spanning:
+        lines.append('@late,LN-1,active,01/02/2021,"seen twice,\nonce by phone"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _appended(path, target, **kwargs):
+    from analysis.feed import append_files
+
+    return append_files([path], target, kind="handle_list", **kwargs)
+
+
+def test_a_big_file_appended_in_pieces_stores_what_one_batch_stores(tmp_path, monkeypatch):
+    from analysis.readers import tabular
+
+    sheet = _checks_sheet(tmp_path / "checks.csv", 500)
+    whole = _appended(sheet, tmp_path / "whole")  # one piece: the file is one block
+    monkeypatch.setattr(tabular, "_BLOCK_BYTES", 1024)
+    pieces = _appended(sheet, tmp_path / "pieces", chunk_rows=60)
+    assert pieces.rows_read == whole.rows_read == 500
+    assert pieces.checks == whole.checks == 500
+    assert pieces.appended.rows == 500
+    # Several batches, each one file per UTC month (local midnight on the 1st is still in the
+    # month before in UTC): more files, the same rows.
+    assert pieces.appended.files_written > whole.appended.files_written == 4
+    pd.testing.assert_frame_equal(
+        dataset.read(tmp_path / "pieces"), dataset.read(tmp_path / "whole")
+    )
+    again = _appended(sheet, tmp_path / "pieces", chunk_rows=60)
+    assert (again.appended.files_written, again.appended.files_skipped) == (
+        0,
+        pieces.appended.files_written,
+    )
+
+
+def test_a_bad_row_in_the_last_piece_appends_nothing_at_all(tmp_path):
+    sheet = _checks_sheet(tmp_path / "checks.csv", 500, bad_row=480)
+    target = tmp_path / "checks"
+    result = _appended(sheet, target, chunk_rows=60)
+    assert result.appended is None
+    assert list(zip(result.rejects["source_row"], result.rejects["value"], strict=True)) == [
+        (480, "protected")
+    ]
+    assert not target.exists()  # the pieces staged before it are gone, folders too
+
+
+def test_a_record_spanning_lines_at_the_end_rereads_the_file_whole(tmp_path, monkeypatch):
+    from analysis.readers import tabular
+
+    monkeypatch.setattr(tabular, "_BLOCK_BYTES", 1024)  # pieces are given before the end
+    sheet = _checks_sheet(tmp_path / "checks.csv", 300, spanning=True)
+    result = _appended(sheet, tmp_path / "checks", chunk_rows=40)
+    assert result.rows_read == 301
+    assert result.rejects.empty
+    stored = dataset.read(tmp_path / "checks")
+    assert len(stored) == 301
+    # The last record spans two lines; it is row 302 as a spreadsheet shows it.
+    assert stored["source_row"].max() == 302
+    assert not [p for p in (tmp_path / "checks").rglob(".tmp-*")]

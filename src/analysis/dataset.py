@@ -31,9 +31,11 @@ still local calendar periods.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,35 +125,92 @@ def append(dataset_dir: str | Path, frame: pd.DataFrame, *, table: str = "checks
         One sentence naming the column and the first bad value when the batch does not fit the
         table; nothing is written then.
     """
-    arrow = conform(frame, table)
+    return commit(stage(dataset_dir, frame, table=table))
+
+
+@dataclass
+class Staged:
+    """Batches written at hidden temporary names, not yet part of the dataset: :func:`commit`
+    moves them into place, :func:`discard` removes them (and the folders staging created)."""
+
+    root: Path
+    files: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)  # (temporary, target)
+    skipped: int = 0
+    rows: int = 0
+    folders: list[Path] = dataclasses.field(
+        default_factory=list
+    )  # created by staging, outermost first
+
+
+def stage(
+    dataset_dir: str | Path,
+    frame: pd.DataFrame,
+    *,
+    table: str = "checks",
+    staged: Staged | None = None,
+) -> Staged:
+    """Check a batch and write its files at temporary names, adding to ``staged`` if given.
+
+    Several batches staged together and committed once are all or nothing, as one
+    :func:`append` is: this is how a file too big for memory is appended piece by piece. If
+    the batch does not fit the table, everything staged so far is discarded and
+    :class:`~analysis.sources.InputError` is raised.
+    """
     root = Path(dataset_dir)
-    parts = list(_partitions(arrow, table))
-    root.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    skipped = 0
+    staged = staged if staged is not None else Staged(root)
     try:
-        for folder, rows in parts:
+        arrow = conform(frame, table)
+        taken = {target for _, target in staged.files}
+        for folder, rows in _partitions(arrow, table):
             target = root / folder / f"{_FILE_PREFIX}{content_hash(rows, table)}.parquet"
-            if target.exists():
-                skipped += 1
+            if target.exists() or target in taken:
+                staged.skipped += 1
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_folders(target.parent, staged)
             remove_stale_temporaries(target.parent)
-            staged.append((stage_bytes(_parquet_bytes(rows), target), target))
+            staged.files.append((stage_bytes(_parquet_bytes(rows), target), target))
+            taken.add(target)
     except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        discard(staged)
         raise
-    for tmp, target in staged:
+    staged.rows += arrow.num_rows
+    return staged
+
+
+def commit(staged: Staged) -> AppendResult:
+    """Move the staged files into place (each rename is atomic) and flush their folders."""
+    for tmp, target in staged.files:
         os.replace(tmp, target)
-    for folder in {target.parent for _, target in staged}:
+    for folder in {target.parent for _, target in staged.files}:
         fsync_dir(folder)
     return AppendResult(
-        files_written=len(staged),
-        files_skipped=skipped,
-        rows=arrow.num_rows,
-        paths=tuple(target for _, target in staged),
+        files_written=len(staged.files),
+        files_skipped=staged.skipped,
+        rows=staged.rows,
+        paths=tuple(target for _, target in staged.files),
     )
+
+
+def discard(staged: Staged) -> None:
+    """Remove the staged temporaries and the folders staging created, leaving the dataset as
+    it was."""
+    for tmp, _ in staged.files:
+        tmp.unlink(missing_ok=True)
+    staged.files.clear()
+    for folder in reversed(staged.folders):
+        with suppress(OSError):  # not empty: another writer's files are in it
+            folder.rmdir()
+    staged.folders.clear()
+
+
+def _make_folders(folder: Path, staged: Staged) -> None:
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(exist_ok=True)
+        staged.folders.append(made)
 
 
 def read(dataset_dir: str | Path, table: str = "checks") -> pd.DataFrame:

@@ -5,7 +5,9 @@ as ``takedowns clean`` reads a source (the kind's reader, then :func:`analysis.c
 .to_canonical`), and its checks are added to the partitioned dataset
 (:func:`analysis.dataset.append`) instead of to ``processed/checks.parquet``. The files are
 read and checked together before anything is written: if any row of any file is rejected,
-nothing is appended.
+nothing is appended. A big CSV file is read in pieces (:func:`analysis.readers.tabular
+.read_chunks`) and its checks staged as it goes, so it need not fit in memory; the staged files
+join the dataset only when every piece has been read without a reject.
 
 Which file is which kind: a file declared in ``sources.toml`` is read as declared (kind, time
 zone, column map, defaults); any other file by its form: JSON (``.json``, ``.jsonl``,
@@ -17,13 +19,16 @@ clean run); a check's ``order_id`` is carried onto its events as it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import dataset
-from analysis.clean import read_source
+from analysis.canonical import Canonical, to_canonical
+from analysis.clean import read_raw
+from analysis.readers.tabular import CHUNK_ROWS, ChunksUntrusted, read_chunks
 from analysis.sources import (
     FOLDER_KINDS,
     JSON_SUFFIXES,
@@ -57,6 +62,7 @@ def append_files(
     raw_dir: Path | None = None,
     kind: str | None = None,
     timezone: str = "Asia/Kolkata",
+    chunk_rows: int = CHUNK_ROWS,
 ) -> FeedResult:
     """Read status-check ``files`` and append their checks to the dataset at ``dataset_dir``.
 
@@ -73,6 +79,9 @@ def append_files(
         default: by the file's form (see the module docstring).
     timezone
         Time zone of times without one, for files ``sources.toml`` does not declare.
+    chunk_rows
+        A CSV file is read, checked and staged about this many rows at a time, so a file
+        bigger than memory can be appended; the batches are committed together at the end.
 
     Returns
     -------
@@ -92,41 +101,89 @@ def append_files(
         )
     declared = _declared(raw_dir)
     sources = [_source(Path(f), declared, kind, timezone) for f in files]
-    results = [read_source(s) for s in sources]
-    frames, rejects, messages = [], [], []
-    for source, result in zip(sources, results, strict=True):
-        canonical = result.canonical
-        messages.extend(f"{source.name}: {m}" for m in canonical.messages)
-        rejects.append(canonical.rejects)
-        checks = canonical.tables.get("checks")
-        if checks is None or checks.empty:
-            if not len(canonical.rejects):
+    try:
+        return _append(sources, Path(dataset_dir), chunk_rows)
+    except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
+        return _append(sources, Path(dataset_dir), None)
+
+
+def _append(sources: list[Source], dataset_dir: Path, chunk_rows: int | None) -> FeedResult:
+    """Read the sources piece by piece, staging the checks in batches of about ``chunk_rows``
+    while no row has been rejected; commit only if none was (``None``: files read whole)."""
+    rejects: list[pd.DataFrame] = []
+    messages: list[str] = []
+    buffer: list[pd.DataFrame] = []
+    staged = dataset.Staged(dataset_dir)
+    rows_read = checks = 0
+    try:
+        for source in sources:
+            found = False
+            for canonical, read in _pieces(source, chunk_rows):
+                rows_read += read
+                messages.extend(f"{source.name}: {m}" for m in canonical.messages)
+                row_level = canonical.rejects["level"].fillna("row") == "row"
+                rejects.append(canonical.rejects[row_level])
+                found = found or len(canonical.rejects) > 0
+                piece = canonical.tables.get("checks")
+                if piece is None or piece.empty:
+                    continue
+                found = True
+                checks += len(piece)
+                tracked = set(piece["_country"].dropna().unique()) - {"IN"}
+                if tracked:
+                    messages.append(
+                        f"{source.name}: tracks withholding in {', '.join(sorted(tracked))}; the "
+                        "dataset keeps the states, and the country is chosen when events are "
+                        "computed"
+                    )
+                if any(len(r) for r in rejects):
+                    buffer.clear()  # nothing will be appended; keep reading for the rejects
+                    continue
+                buffer.append(piece)
+                if chunk_rows is not None and sum(len(b) for b in buffer) >= chunk_rows:
+                    dataset.stage(dataset_dir, pd.concat(buffer, ignore_index=True), staged=staged)
+                    buffer.clear()
+            if not found:
                 raise InputError(
                     f"{source.name} holds no status checks (read as kind {source.kind!r}: "
                     "X API lookups, or a list with a status column and when it was checked)"
                 )
-            continue
-        tracked = set(checks["_country"].dropna().unique()) - {"IN"}
-        if tracked:
-            messages.append(
-                f"{source.name}: tracks withholding in {', '.join(sorted(tracked))}; the dataset "
-                "keeps the states, and the country is chosen when events are computed"
-            )
-        frames.append(checks)
-    all_rejects = pd.concat(rejects, ignore_index=True)
-    all_rejects = all_rejects[all_rejects["level"].fillna("row") == "row"].reset_index(drop=True)
-    batch = pd.concat(frames, ignore_index=True) if frames else None
-    result = FeedResult(
-        sources=sources,
-        rows_read=sum(r.rows_read for r in results),
-        checks=0 if batch is None else len(batch),
-        rejects=all_rejects,
-        messages=messages,
-    )
-    if len(all_rejects) or batch is None:
+        all_rejects = pd.concat(rejects, ignore_index=True)
+        result = FeedResult(
+            sources=sources,
+            rows_read=rows_read,
+            checks=checks,
+            rejects=all_rejects,
+            messages=list(dict.fromkeys(messages)),  # each piece repeats a file's notes
+        )
+        if len(all_rejects) or not checks:
+            dataset.discard(staged)
+            return result
+        if buffer:
+            dataset.stage(dataset_dir, pd.concat(buffer, ignore_index=True), staged=staged)
+        result.appended = dataset.commit(staged)
         return result
-    result.appended = dataset.append(dataset_dir, batch, table="checks")
-    return result
+    except BaseException:
+        dataset.discard(staged)
+        raise
+
+
+def _pieces(source: Source, chunk_rows: int | None) -> Iterator[tuple[Canonical, int]]:
+    """``(canonical rows, rows read)`` of ``source``: of each piece of a big CSV (only its
+    checks are used: a handle list's implied orders need the whole file), else of the whole
+    file."""
+    if chunk_rows is None or source.kind != "handle_list":
+        raw = read_raw(source)
+        yield to_canonical(source, raw), raw.rows_read
+        return
+    for raw in read_chunks(
+        source.path,
+        sheet=source.sheet,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        rows=chunk_rows,
+    ):
+        yield to_canonical(source, raw), raw.rows_read
 
 
 def _declared(raw_dir: Path | None) -> list[Source]:
