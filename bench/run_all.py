@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+import bench_append
 import bench_clean
 import bench_metrics
 import bench_report
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     report = bench_report.main(reps)
     print()
     scale = bench_scale.main(["--rows", str(args.checks), "--clean"])
+    print()
+    append = bench_append.main(["--rows", str(max(20_000, args.checks // 20))])
     r = clean["ratios"]
     print()
     print(f"== summary ({machine()}) ==")
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"event counts, {m['rows']:,} checks, DuckDB{limit}: {m['seconds']:.2f} s, "
                 f"{gib(m['peak'])} peak"
             )
+    for m in append["results"]:
+        print(f"append, one CSV of {m['rows']:,} checks read {m['how']}: {gib(m['peak'])} peak")
 
 
 if __name__ == "__main__":
