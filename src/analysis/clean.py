@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,14 +17,22 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__
-from analysis.canonical import Canonical, to_canonical
-from analysis.combine import Combined, combine
+from analysis.canonical import Canonical, empty_table, to_canonical
+from analysis.combine import Combined, combine, finish_rejects, isin, rows_among, unknown_orders
 from analysis.readers.lumen import read_lumen
-from analysis.readers.tabular import RawTable, read_table
+from analysis.readers.tabular import (
+    JSON_SUFFIXES,
+    SPREADSHEET_SUFFIXES,
+    ChunksUntrusted,
+    RawTable,
+    read_chunks,
+    read_table,
+)
 from analysis.readers.x_api import read_x_api
 from analysis.sources import SOURCES_FILE, InputError, Source, load_sources, source_sha256
+from analysis.spill import Spill, position
 from analysis.store import write_outputs
-from analysis.validate import validate_tables
+from analysis.validate import validate_frame, validate_tables
 
 #: Kinds whose rows name orders (checked against the kinds that declare them).
 ORDER_KINDS = ("orders", "lumen", "handle_list")
@@ -77,11 +86,159 @@ def process(raw_dir: Path) -> tuple[list[SourceResult], Combined]:
 
 
 def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
-    """Run the pipeline and write the outputs; returns what was written and the manifest."""
-    results, combined = process(raw_dir)
-    manifest = build_manifest(raw_dir, results, combined)
-    written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
+    """Run the pipeline and write the outputs; returns what was written and the manifest.
+
+    A big ``items``, ``events`` or ``wide_handles`` CSV (:data:`PIECES_FROM_BYTES` or more) is
+    cleaned in pieces, its items and events kept on disk by :mod:`analysis.spill`, so the
+    file need not fit in memory; the outputs are the same as an in-memory clean's. The
+    result's ``combined.tables`` then hold :class:`~analysis.spill.SpilledTable` for those two
+    tables, which are gone once ``clean`` returns: read the Parquet files.
+    """
+    sources = load_sources(raw_dir)
+    if not any(_in_pieces(s) for s in sources):
+        results, combined = process(raw_dir)
+        manifest = build_manifest(raw_dir, results, combined)
+        written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
+        return CleanResult(combined, manifest, written)
+    with Spill() as spill:
+        results, combined = _process_in_pieces(sources, spill)
+        manifest = build_manifest(raw_dir, results, combined)
+        written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
     return CleanResult(combined, manifest, written)
+
+
+#: Kinds whose rows stand alone (one row's items and events need no other row), so a file of
+#: them can be cleaned in pieces.
+PIECE_KINDS = ("items", "events", "wide_handles")
+#: A CSV source of those kinds at least this big is cleaned in pieces ...
+PIECES_FROM_BYTES = 64 * 1024 * 1024
+#: ... of this many records (about 15 MB of a handle sheet).
+PIECE_ROWS = 150_000
+#: Kinds whose events are made from status checks (never set aside as duplicates).
+CHECK_KINDS = ("x_snapshots", "handle_list")
+
+
+def _in_pieces(source: Source) -> bool:
+    suffix = source.path.suffix.lower()
+    return (
+        source.kind in PIECE_KINDS
+        and suffix not in SPREADSHEET_SUFFIXES
+        and suffix not in JSON_SUFFIXES
+        and source.path.is_file()
+        and source.path.stat().st_size >= PIECES_FROM_BYTES
+    )
+
+
+def _process_in_pieces(sources: list[Source], spill: Spill) -> tuple[list[SourceResult], Combined]:
+    """:func:`process` for a run with big sources: the others are combined in memory as
+    usual, the big ones piece by piece, and every item and event goes through ``spill``."""
+    whole = {s.name: read_source(s) for s in sources if not _in_pieces(s)}
+    combined = validate_tables(combine([r.canonical for r in whole.values()]))
+    known = combined.tables["orders"]["order_id"]
+    place = {s.name: i for i, s in enumerate(sources)}
+    after_all = len(sources)  # events from checks come after every source's events
+    from_checks_files = [s.name for s in sources if s.kind in CHECK_KINDS]
+    for name in ("items", "events"):
+        frame = combined.tables[name]
+        index = frame["source_file"].map(place).to_numpy(dtype="int64")
+        from_checks = isin(frame["source_file"], pd.Series(from_checks_files, dtype="str"))
+        if name == "items":
+            from_checks[:] = False
+        index[from_checks] = after_all
+        pos = (index << 40) + np.arange(len(frame), dtype="int64")
+        spill.add(name, frame, pos, from_checks)
+    rejects = [combined.rejects]
+    results = []
+    for source in sources:
+        if source.name in whole:
+            results.append(whole[source.name])
+            continue
+        result, found = _pieces_of(source, place[source.name], known, spill)
+        results.append(result)
+        rejects.append(found)
+    tables, duplicates = spill.finish()
+    final = {**combined.tables, **tables}
+    return results, Combined(
+        final,
+        finish_rejects(rejects),
+        pd.concat([combined.duplicates, duplicates], ignore_index=True).drop_duplicates(),
+    )
+
+
+def _pieces_of(
+    source: Source, index: int, known: pd.Series, spill: Spill
+) -> tuple[SourceResult, pd.DataFrame]:
+    """Read, canonicalise and check one big source piece by piece into ``spill``; its
+    result (rows read, rows dropped, messages) and its rejects."""
+    try:
+        return _add_pieces(source, index, known, spill, PIECE_ROWS)
+    except ChunksUntrusted:  # a record spanning lines, seen late: again, read whole
+        spill.remove(source.name)
+        return _add_pieces(source, index, known, spill, None)
+
+
+def _add_pieces(
+    source: Source, index: int, known: pd.Series, spill: Spill, rows: int | None
+) -> tuple[SourceResult, pd.DataFrame]:
+    raws = (
+        read_chunks(source.path, encoding=source.encoding, delimiter=source.delimiter, rows=rows)
+        if rows is not None
+        else iter([read_raw(source)])
+    )
+    read, starts = 0, {"items": 0, "events": 0}
+    rejects, dropped, messages = [], [], []
+    # DuckDB stores one piece (releasing the GIL) while the next is read and canonicalised.
+    with ThreadPoolExecutor(max_workers=1) as storing:
+        stored = None
+        for raw in raws:
+            read += raw.rows_read
+            piece = to_canonical(source, raw)
+            tables, found = settle_piece(piece, known)
+            if stored is not None:
+                stored.result()
+            adds = []
+            for name, frame in tables.items():
+                adds.append((name, frame, position(index, starts[name], len(frame))))
+                starts[name] += len(frame)
+            stored = storing.submit(lambda adds=adds: [spill.add(*a) for a in adds])
+            rejects.append(found)
+            dropped.append(piece.dropped)
+            messages.extend(piece.messages)
+        if stored is not None:
+            stored.result()
+    canonical = Canonical(
+        messages=list(dict.fromkeys(messages)),  # each piece repeats the file's notes
+        dropped=pd.concat(dropped, ignore_index=True),
+    )
+    result = SourceResult(source, source_sha256(source.path), read, canonical)
+    return result, pd.concat(rejects, ignore_index=True)
+
+
+def settle_piece(
+    piece: Canonical, known: pd.Series
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """A piece's items and events as :func:`combine` and :func:`validate_tables` would leave
+    them, except for duplicates (the spill sets those aside): rows naming an unknown order and
+    rows failing a schema are rejected, in every table. Also returns the piece's rejects."""
+    tables = {name: piece.tables.get(name, empty_table(name)) for name in ("items", "events")}
+    rejects = [piece.rejects]
+    for name, what in (("items", "item"), ("events", "event")):
+        rejects.append(unknown_orders(tables[name], known, what)[1])
+    tables = _without_rejected_rows(tables, rejects)
+    for name in tables:
+        tables[name], found = validate_frame(name, tables[name])
+        rejects.append(found)
+    tables = _without_rejected_rows(tables, rejects)
+    return tables, pd.concat(rejects, ignore_index=True)
+
+
+def _without_rejected_rows(
+    tables: dict[str, pd.DataFrame], rejects: list[pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """A row rejected in one table leaves every table (item-level rejects leave it in)."""
+    bad = pd.concat(rejects, ignore_index=True)
+    bad = bad[bad["level"].fillna("row") == "row"]
+    return {n: f[~rows_among(f, bad)].reset_index(drop=True) for n, f in tables.items()}
 
 
 def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
@@ -95,7 +252,9 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
     row_level = (combined.rejects["level"] == "row").to_numpy()
     rejected = _rows_by_file(combined.rejects[row_level])
     item_rejects = combined.rejects[~row_level].groupby("source_file").size()
-    kept = _rows_by_file(*combined.tables.values())
+    kept = _rows_by_file(
+        *(t if isinstance(t, pd.DataFrame) else t.provenance() for t in combined.tables.values())
+    )
     dupes = _rows_by_file(combined.duplicates)
     none = np.zeros(0, dtype="int64")
     out = []

@@ -95,10 +95,7 @@ def combine(parts: list[Canonical]) -> Combined:
     duplicates.append(transparency.loc[dup, ["source_file", "source_row"]])
     keep["transparency"] = ~dup
 
-    all_rejects = pd.concat([r for r in rejects if len(r)] or [empty_rejects()], ignore_index=True)
-    all_rejects["level"] = all_rejects["level"].fillna("row")
-    # One line per bad cell: a wide-handle row's item and events share the same order cell.
-    all_rejects = all_rejects.drop_duplicates(["source_file", "source_row", "column", "value"])
+    all_rejects = finish_rejects(rejects)
     bad = all_rejects[all_rejects["level"] == "row"]
     for name in TABLE_NAMES:
         keep[name] &= ~rows_among(tables[name], bad)
@@ -118,7 +115,7 @@ def combine(parts: list[Canonical]) -> Combined:
     final["checks"] = sort_table("checks", checks.drop(columns="_country", errors="ignore"))
     final = {name: final[name] for name in TABLE_NAMES}
     dupes = pd.concat(duplicates, ignore_index=True).drop_duplicates()
-    return Combined(final, _sorted_rejects(all_rejects), dupes)
+    return Combined(final, all_rejects, dupes)
 
 
 def _concat(parts: list[Canonical], name: str, table: str | None = None) -> pd.DataFrame:
@@ -233,34 +230,50 @@ def _known_and_unique(
     """Which rows to keep: those that name a known order (others rejected), first of each
     ``key`` (others set aside as duplicates). ``key`` holds ``order_id``, so a row and its
     copies are all known or all unknown and one ``duplicated`` over the frame suffices."""
-    order = frame["order_id"]
-    unknown = order.notna().to_numpy() & ~isin(order, known)
-    if unknown.any():
-        found = frame.loc[unknown, ["source_file", "source_row", "order_id"]]
-        reasons = {
-            o: f"{what} names order {o!r}, which no orders source declares "
-            "(or whose rows were rejected)"
-            for o in found["order_id"].unique()
-        }
-        rejects.append(
-            rejects_frame(
-                pd.DataFrame(
-                    {
-                        "source_file": found["source_file"],
-                        "source_row": found["source_row"],
-                        "column": "order_id",
-                        "value": found["order_id"],
-                        "reason": found["order_id"].map(reasons),
-                    }
-                ).drop_duplicates(["source_file", "source_row"])
-            )
-        )
+    unknown, found = unknown_orders(frame, known, what)
+    rejects.append(found)
     dup = frame.duplicated(key, keep="first").to_numpy() & ~unknown
     duplicates.append(frame.loc[dup, ["source_file", "source_row"]])
     return ~unknown & ~dup
 
 
-_SORT = {
+def unknown_orders(
+    frame: pd.DataFrame, known: pd.Series, what: str
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rows of ``frame`` naming an order not in ``known``: the mask, and one reject per row."""
+    order = frame["order_id"]
+    unknown = order.notna().to_numpy() & ~isin(order, known)
+    if not unknown.any():
+        return unknown, empty_rejects()
+    found = frame.loc[unknown, ["source_file", "source_row", "order_id"]]
+    reasons = {
+        o: f"{what} names order {o!r}, which no orders source declares "
+        "(or whose rows were rejected)"
+        for o in found["order_id"].unique()
+    }
+    return unknown, rejects_frame(
+        pd.DataFrame(
+            {
+                "source_file": found["source_file"],
+                "source_row": found["source_row"],
+                "column": "order_id",
+                "value": found["order_id"],
+                "reason": found["order_id"].map(reasons),
+            }
+        ).drop_duplicates(["source_file", "source_row"])
+    )
+
+
+def finish_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """All rejects in one table: level ``row`` unless said, one line per bad cell (a
+    wide-handle row's item and events share the same order cell), in a fixed order."""
+    rejects = pd.concat([r for r in frames if len(r)] or [empty_rejects()], ignore_index=True)
+    rejects["level"] = rejects["level"].fillna("row")
+    rejects = rejects.drop_duplicates(["source_file", "source_row", "column", "value"])
+    return _sorted_rejects(rejects)
+
+
+SORT_KEYS = {
     "checks": ["checked_at", "item_id"],
     "orders": ["issued_at", "order_id"],
     "items": ["order_id", "item_id"],
@@ -273,7 +286,7 @@ _SORT = {
 def sort_table(name: str, frame: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
     """The rows of ``frame`` where ``keep`` (default all) in a fixed order, so the same inputs
     always give byte-identical tables. Arrow's stable multi-key sort, then one take."""
-    keys = [*_SORT[name], "source_file", "source_row"]
+    keys = [*SORT_KEYS[name], "source_file", "source_row"]
     rows = np.arange(len(frame)) if keep is None else np.flatnonzero(keep)
     table = pa.Table.from_pandas(frame[keys], preserve_index=False)
     if keep is not None:

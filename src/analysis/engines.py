@@ -359,7 +359,7 @@ def duckdb_connection(memory_limit: str | None = None, *, threads: int | None = 
     spill into (removed afterwards)."""
     import duckdb
 
-    memory_limit = _memory_limit(memory_limit)
+    memory_limit = memory_limit_in_force(memory_limit)
     spill = None
     con = duckdb.connect()
     try:
@@ -442,14 +442,14 @@ def _run(con, sql: str, params: dict, memory_limit: str | None):
         # Streamed in batches: the result is not held whole inside DuckDB's memory_limit.
         return con.sql(sql, params=params).to_arrow_reader().read_all()
     except duckdb.OutOfMemoryException as err:
-        limit = _memory_limit(memory_limit) or "default"
+        limit = memory_limit_in_force(memory_limit) or "default"
         raise MemoryError(
             f"DuckDB ran out of memory (memory_limit {limit}): raise memory_limit, or give its "
             f"temporary folder more disk ({str(err).splitlines()[0]})"
         ) from None
 
 
-def _memory_limit(memory_limit: str | None) -> str | None:
+def memory_limit_in_force(memory_limit: str | None) -> str | None:
     """The limit given, else ``$TAKEDOWNS_DUCKDB_MEMORY``, else ``None`` (DuckDB's default)."""
     return memory_limit or os.environ.get(MEMORY_ENV) or None
 

@@ -36,7 +36,11 @@ def to_arrow(name: str, frame: pd.DataFrame, metadata: dict[str, str]) -> pa.Tab
     """A canonical frame as an Arrow table with the declared schema (ids stay strings)."""
     target = schema.TABLES.get(name, schema.REJECTS)
     table = pa.Table.from_pandas(frame[target.names], schema=target, preserve_index=False)
-    return table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+    return table.replace_schema_metadata(_metadata(metadata))
+
+
+def _metadata(metadata: dict[str, str]) -> dict[bytes, bytes]:
+    return {k.encode(): v.encode() for k, v in metadata.items()}
 
 
 def write_outputs(
@@ -83,8 +87,12 @@ def _stage_tables(
     temporaries already written are removed and the first error is raised.
     """
 
-    def stage(name: str, frame: pd.DataFrame) -> tuple[Path, Path]:
+    def stage(name: str, frame) -> tuple[Path, Path]:
         target = out_dir / f"{name}.parquet"
+        if not isinstance(frame, pd.DataFrame):  # a table kept on disk (analysis.spill)
+            target_schema = schema.TABLES[name].with_metadata(_metadata(metadata))
+            batches = (b.replace_schema_metadata(target_schema.metadata) for b in frame.batches())
+            return _stage_batches(batches, target, target_schema), target
         return _stage_parquet(to_arrow(name, frame, metadata), target), target
 
     by_size = sorted(range(len(frames)), key=lambda i: -len(frames[i][1]))
@@ -113,13 +121,29 @@ def _stage_parquet(table: pa.Table, target: Path) -> Path:
 def stage_bytes(data: bytes, target: Path) -> Path:
     """``data`` written and flushed to disk under a temporary name beside ``target``; the
     caller moves it into place with ``os.replace`` (or removes it)."""
+    return _stage(target, lambda handle: handle.write(data))
+
+
+def _stage_batches(batches, target: Path, schema_: pa.Schema) -> Path:
+    """Record batches written as Parquet, one row group per batch, under a temporary name
+    beside ``target``: a table too big for memory is never held whole."""
+
+    def write(handle) -> None:
+        with pq.ParquetWriter(handle, schema_, compression="zstd", store_schema=True) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+
+    return _stage(target, write)
+
+
+def _stage(target: Path, write) -> Path:
     # The writer's process id is in the name, so a second clean of the same folder running at
     # the same time leaves this one's temporaries alone (remove_stale_temporaries).
     prefix = f"{_TMP_PREFIX}{os.getpid()}-{target.name}."
     fd, name = tempfile.mkstemp(prefix=prefix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:

@@ -99,35 +99,10 @@ def validate_tables(combined: Combined) -> Combined:
     """Check every table against :data:`SCHEMAS`; failing rows become rejects and leave."""
     extra = []
     tables = dict(combined.tables)
-    for name, table_schema in SCHEMAS.items():
-        frame = tables[name]
-        try:
-            table_schema.validate(frame, lazy=True)
-            continue
-        except pa.errors.SchemaErrors as err:
-            cases = err.failure_cases
-        rows = cases[cases["index"].notna()]
-        if len(rows) != len(cases):
-            # A column-level failure (wrong dtype, missing column) is a bug here, not bad data.
-            raise RuntimeError(f"{name} table does not match its schema:\n{cases}")
-        index = rows["index"].astype(int).to_numpy()
-        found = frame.loc[index]
-        extra.append(
-            pd.DataFrame(
-                {
-                    "source_file": found["source_file"].to_numpy(),
-                    "source_row": found["source_row"].to_numpy(),
-                    "column": rows["column"].astype("str").to_numpy(),
-                    "value": rows["failure_case"].astype("str").to_numpy(),
-                    "reason": [
-                        f"{name}.{c} fails the check {check}"
-                        for c, check in zip(rows["column"], rows["check"], strict=True)
-                    ],
-                    "level": "row",
-                }
-            )
-        )
-        tables[name] = frame.drop(index=sorted(set(index))).reset_index(drop=True)
+    for name in SCHEMAS:
+        tables[name], found = validate_frame(name, tables[name])
+        if len(found):
+            extra.append(found)
     if not extra:
         return combined
     rejects = pd.concat([combined.rejects, *extra], ignore_index=True).astype(
@@ -138,3 +113,34 @@ def validate_tables(combined: Combined) -> Combined:
     for name, frame in tables.items():
         tables[name] = frame[~rows_among(frame, rows)].reset_index(drop=True)
     return Combined(tables, rejects, combined.duplicates)
+
+
+def validate_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` without the rows that fail table ``name``'s schema, and one reject per
+    failure (empty when every row passes)."""
+    try:
+        SCHEMAS[name].validate(frame, lazy=True)
+        return frame, empty_rejects()
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    rows = cases[cases["index"].notna()]
+    if len(rows) != len(cases):
+        # A column-level failure (wrong dtype, missing column) is a bug here, not bad data.
+        raise RuntimeError(f"{name} table does not match its schema:\n{cases}")
+    index = rows["index"].astype(int).to_numpy()
+    found = frame.loc[index]
+    rejects = pd.DataFrame(
+        {
+            "source_file": found["source_file"].to_numpy(),
+            "source_row": found["source_row"].to_numpy(),
+            "column": rows["column"].astype("str").to_numpy(),
+            "value": rows["failure_case"].astype("str").to_numpy(),
+            "reason": [
+                f"{name}.{c} fails the check {check}"
+                for c, check in zip(rows["column"], rows["check"], strict=True)
+            ],
+            "level": "row",
+        }
+    )
+    kept = frame.drop(index=sorted(set(index))).reset_index(drop=True)
+    return kept, rejects.astype(empty_rejects().dtypes.to_dict())
