@@ -326,7 +326,7 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
 #: A file at least this big shows a progress bar while it is read, on a terminal and outside CI.
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
 #: How much of the file pyarrow parses at a time; the file is never held in memory whole.
-_BLOCK_BYTES = 8 * 1024 * 1024
+_BLOCK_BYTES = 1024 * 1024
 _SCAN_BYTES = 16 * 1024 * 1024
 #: What the fast path decodes up front: the header, the delimiter and the binary-data check.
 _HEAD_BYTES = 64 * 1024
