@@ -112,8 +112,8 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
 PIECE_KINDS = ("items", "events", "wide_handles")
 #: A CSV source of those kinds at least this big is cleaned in pieces ...
 PIECES_FROM_BYTES = 64 * 1024 * 1024
-#: ... of this many records (about 15 MB of a handle sheet).
-PIECE_ROWS = 150_000
+#: ... of this many records (about 10 MB of a handle sheet).
+PIECE_ROWS = 100_000
 #: Kinds whose events are made from status checks (never set aside as duplicates).
 CHECK_KINDS = ("x_snapshots", "handle_list")
 

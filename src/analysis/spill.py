@@ -36,7 +36,7 @@ from analysis.engines import duckdb_connection, memory_limit_in_force
 MEMORY_LIMIT = "256MB"
 #: Rows per Parquet row group (the in-memory clean writes pyarrow's default, 1Mi rows; smaller
 #: groups keep the writer's buffers small, and readers see the same rows).
-ROW_GROUP = 256 * 1024
+ROW_GROUP = 128 * 1024
 #: Bits of ``_pos`` for a row's place within its source; the source's place is above them.
 _SOURCE_SHIFT = 40
 
