@@ -133,20 +133,27 @@ def test_non_utf8_bytes_past_the_start_are_read_as_cp1252(tmp_path):
     assert fast.frame.iloc[-1, 0] == "caf\u00e9"
 
 
-def test_many_blocks_and_line_breaks_split_across_scan_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "_BLOCK_BYTES", 4096)
-    monkeypatch.setattr(tabular, "_SCAN_BYTES", 7)  # a CRLF is split between chunks
+def messy_sheet(rows: int, every: tuple[int, int, int], newline: str = "\n") -> bytes:
+    """Handles with quoted commas; every ``every[0]``-th line blank, every ``every[1]``-th with
+    a cell too many, every ``every[2]``-th with cells missing."""
+    blank, extra, short = every
     lines = [HEADER]
-    for i in range(3000):
-        if i % 97 == 0:
+    for i in range(rows):
+        if i % blank == 0:
             lines.append("")
-        elif i % 89 == 0:
+        elif i % extra == 0:
             lines.append(f"@u{i},x,y,extra")
-        elif i % 83 == 0:
+        elif i % short == 0:
             lines.append(f"@u{i}")
         else:
             lines.append(f'@u{i},{i % 28 + 1:02d}/01/2021,"note, {i}"')
-    data = ("\r\n".join(lines) + "\r\n").encode()
+    return (newline.join(lines) + newline).encode()
+
+
+def test_many_blocks_and_line_breaks_split_across_scan_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(tabular, "_SCAN_BYTES", 7)  # a CRLF is split between chunks
+    data = messy_sheet(3000, (97, 89, 83), "\r\n")
     exact, fast = _both(tmp_path, data)
     assert fast is not None
     _same(exact, fast)

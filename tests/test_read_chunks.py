@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_perf_readers import FALLBACK, TRICKY
+from test_perf_readers import FALLBACK, TRICKY, messy_sheet
 
 from analysis.readers import tabular
 from analysis.readers.tabular import ChunksUntrusted, read_chunks, read_table
@@ -41,17 +41,7 @@ def _same(whole: tabular.RawTable, joined: tabular.RawTable) -> None:
 
 def _sheet(rows: int) -> bytes:
     """Handles with blank lines, rows with too many or too few cells and quoted commas."""
-    lines = ["Handle,Date,Notes"]
-    for i in range(rows):
-        if i % 17 == 5:
-            lines.append("")
-        elif i % 23 == 7:
-            lines.append(f"@extra{i},01/02/2021,x,surprise")
-        elif i % 29 == 3:
-            lines.append(f"@short{i}")
-        else:
-            lines.append(f'@user{i},{i % 28 + 1:02d}/02/2021,"note, {i}"')
-    return ("\n".join(lines) + "\n").encode()
+    return messy_sheet(rows, (17, 23, 29))
 
 
 @pytest.mark.parametrize("rows", [1, 3, 50])
@@ -89,7 +79,7 @@ def test_a_record_spanning_lines_after_pieces_were_given_says_so(tmp_path, tiny_
     path.write_bytes(_sheet(200) + b'@late,01/02/2021,"two\nlines"\n')
     pieces = read_chunks(path, rows=5)
     first = next(pieces)
-    assert list(first.frame.index[:2]) == [2, 3]
+    assert list(first.frame.index[:2]) == [3, 4]  # row 2 is blank
     with pytest.raises(ChunksUntrusted, match="sheet.csv: a record spans lines"):
         list(pieces)
     assert list(read_table(path).frame.index[-1:]) == [len(_sheet(200).splitlines()) + 1]
