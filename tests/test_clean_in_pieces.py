@@ -31,13 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ROUTED: list[Path] = []
 
 
-def _both_ways(raw: Path, tmp_path: Path, monkeypatch) -> tuple[object, object]:
-    """``(in memory, in pieces)``: each the output folder, or the InputError's sentence."""
+def _both_ways(
+    raw: Path, tmp_path: Path, monkeypatch, from_bytes: int = 0
+) -> tuple[object, object]:
+    """``(in memory, in pieces)``: each the output folder, or the InputError's sentence. In
+    pieces, every CSV sheet of ``from_bytes`` or more goes in pieces."""
     outcomes = []
     for way in ("memory", "pieces"):
         with monkeypatch.context() as m:
             if way == "pieces":
-                m.setattr(clean_module, "PIECES_FROM_BYTES", 0)
+                m.setattr(clean_module, "PIECES_FROM_BYTES", from_bytes)
                 m.setattr(clean_module, "PIECE_ROWS", 2)
                 m.setattr(tabular, "_BLOCK_BYTES", 64)
                 routed = clean_module._process_in_pieces
@@ -105,3 +108,79 @@ def test_a_synthetic_sheet_with_duplicates_across_pieces(tmp_path, monkeypatch):
     manifest = json.loads((pieces / "manifest.json").read_text())
     handles = next(s for s in manifest["sources"] if s["path"] == "handles.csv")
     assert handles["rows_duplicate"] >= 39 and handles["rows_rejected"] == 1
+
+
+ORDERS_BLOCK = """
+[[source]]
+path = "{path}"
+kind = "orders"
+{sheet}
+[source.defaults]
+country = "IN"
+[source.columns]
+"Order No." = "order_id"
+"Date of order" = "issued_at"
+"""
+SHEET_BLOCK = """
+[[source]]
+path = "{path}"
+kind = "wide_handles"
+[source.defaults]
+country = "IN"
+[source.columns]
+"Handle" = "item"
+"Order" = "order_id"
+"Withheld on" = "withheld"
+"""
+BIG = "".join(f"@h{i},A-1,02/02/2021\n" for i in range(40))  # about 800 bytes: in pieces
+
+
+def _small_and_big(raw: Path) -> None:
+    """A small sheet read whole and a big one in pieces, naming the same items."""
+    (raw / "orders.csv").write_text("Order No.,Date of order\nA-1,31/01/2021\n")
+    (raw / "small.csv").write_text("Handle,Order,Withheld on\n@h3,A-1,02/02/2021\n@h9,A-1,\n")
+    (raw / "big.csv").write_text("Handle,Order,Withheld on\n" + BIG)
+    (raw / "sources.toml").write_text(
+        ORDERS_BLOCK.format(path="orders.csv", sheet="")
+        + SHEET_BLOCK.format(path="small.csv")
+        + SHEET_BLOCK.format(path="big.csv")
+    )
+
+
+def _two_sheets_of_one_workbook(raw: Path) -> None:
+    """Two sources share a file name (two sheets); the big sheet between them names both."""
+    with pd.ExcelWriter(raw / "orders.xlsx") as book:
+        for sheet, order in (("One", "A-1"), ("Two", "B-1")):
+            frame = pd.DataFrame({"Order No.": [order], "Date of order": ["31/01/2021"]})
+            frame.to_excel(book, sheet_name=sheet, index=False)
+    (raw / "big.csv").write_text("Handle,Order,Withheld on\n@b,B-1,03/02/2021\n" + BIG)
+    (raw / "sources.toml").write_text(
+        ORDERS_BLOCK.format(path="orders.xlsx", sheet='sheet = "One"')
+        + SHEET_BLOCK.format(path="big.csv")
+        + ORDERS_BLOCK.format(path="orders.xlsx", sheet='sheet = "Two"')
+    )
+
+
+def _order_failing_its_schema(raw: Path) -> None:
+    """An order id of 201 characters fails the orders schema after combine has checked the
+    sheet's references to it; a reference to an undeclared order is rejected, in a file whose
+    name sorts after the schema's rejects."""
+    long = "L" + "x" * 200
+    (raw / "orders.csv").write_text(f"Order No.,Date of order\nA-1,31/01/2021\n{long},01/02/2021\n")
+    rows = f"@one,A-1,02/02/2021\n@two,{long},03/02/2021\n@three,NOPE,04/02/2021\n"
+    (raw / "zz.csv").write_text("Handle,Order,Withheld on\n" + rows + BIG)
+    (raw / "sources.toml").write_text(
+        ORDERS_BLOCK.format(path="orders.csv", sheet="") + SHEET_BLOCK.format(path="zz.csv")
+    )
+
+
+@pytest.mark.parametrize(
+    "build", [_small_and_big, _two_sheets_of_one_workbook, _order_failing_its_schema]
+)
+def test_sources_read_whole_beside_a_sheet_in_pieces(build, tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    build(raw)
+    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, from_bytes=500)
+    assert raw in ROUTED
+    _same_outputs(memory, pieces)

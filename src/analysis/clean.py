@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import __version__
 from analysis.canonical import Canonical, empty_table, to_canonical
-from analysis.combine import Combined, combine, finish_rejects, isin, rows_among, unknown_orders
+from analysis.combine import Combined, combine, finish_rejects, rows_among, unknown_orders
 from analysis.readers.lumen import read_lumen
 from analysis.readers.tabular import (
     JSON_SUFFIXES,
@@ -114,8 +114,6 @@ PIECE_KINDS = ("items", "events", "wide_handles")
 PIECES_FROM_BYTES = 64 * 1024 * 1024
 #: ... of this many records (about 10 MB of a handle sheet).
 PIECE_ROWS = 100_000
-#: Kinds whose events are made from status checks (never set aside as duplicates).
-CHECK_KINDS = ("x_snapshots", "handle_list")
 
 
 def _in_pieces(source: Source) -> bool:
@@ -132,28 +130,32 @@ def _in_pieces(source: Source) -> bool:
 def _process_in_pieces(sources: list[Source], spill: Spill) -> tuple[list[SourceResult], Combined]:
     """:func:`process` for a run with big sources: the others are combined in memory as
     usual, the big ones piece by piece, and every item and event goes through ``spill``."""
-    whole = {s.name: read_source(s) for s in sources if not _in_pieces(s)}
-    combined = validate_tables(combine([r.canonical for r in whole.values()]))
+    whole = {i: read_source(s) for i, s in enumerate(sources) if not _in_pieces(s)}
+    for i, result in whole.items():
+        for name in ("items", "events"):  # which source each row came from, for ``_pos``
+            if name in result.canonical.tables:
+                result.canonical.tables[name] = result.canonical.tables[name].assign(_source=i)
+    combined = combine([r.canonical for r in whole.values()])
+    # Orders as combine knows them, before the schema checks, as in memory (an order the
+    # checks then reject leaves its items in place there too).
     known = combined.tables["orders"]["order_id"]
-    place = {s.name: i for i, s in enumerate(sources)}
-    after_all = len(sources)  # events from checks come after every source's events
-    from_checks_files = [s.name for s in sources if s.kind in CHECK_KINDS]
+    combined = validate_tables(combined)
     for name in ("items", "events"):
         frame = combined.tables[name]
-        index = frame["source_file"].map(place).to_numpy(dtype="int64")
-        from_checks = isin(frame["source_file"], pd.Series(from_checks_files, dtype="str"))
-        if name == "items":
-            from_checks[:] = False
-        index[from_checks] = after_all
+        # Events made from status checks have no source of their own: they come after every
+        # source's events, and are never compared with them.
+        source = frame.get("_source", pd.Series(np.nan, index=frame.index))
+        from_checks = source.isna().to_numpy()
+        index = source.fillna(len(sources)).to_numpy(dtype="int64", copy=True)
         pos = (index << 40) + np.arange(len(frame), dtype="int64")
-        spill.add(name, frame, pos, from_checks)
+        spill.add(name, frame, pos, from_checks if name == "events" else None)
     rejects = [combined.rejects]
     results = []
-    for source in sources:
-        if source.name in whole:
-            results.append(whole[source.name])
+    for i, source in enumerate(sources):
+        if i in whole:
+            results.append(whole[i])
             continue
-        result, found = _pieces_of(source, place[source.name], known, spill)
+        result, found = _pieces_of(source, i, known, spill)
         results.append(result)
         rejects.append(found)
     tables, duplicates = spill.finish()

@@ -95,11 +95,15 @@ class Spill:
         self._stack = contextlib.ExitStack()
         limit = memory_limit_in_force(memory_limit) or MEMORY_LIMIT
         self._con = self._stack.enter_context(duckdb_connection(limit))
-        for name in _KEYS:
-            fields = [_sql_field(f) for f in schema.TABLES[name]]
-            self._con.execute(
-                f"CREATE TABLE {name} ({', '.join(fields)}, _pos BIGINT, _from_checks BOOLEAN)"
-            )
+        try:
+            for name in _KEYS:
+                fields = [_sql_field(f) for f in schema.TABLES[name]]
+                self._con.execute(
+                    f"CREATE TABLE {name} ({', '.join(fields)}, _pos BIGINT, _from_checks BOOLEAN)"
+                )
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self) -> Spill:
         return self

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from analysis import schema
 from analysis.canonical import empty_rejects
-from analysis.combine import Combined, rows_among
+from analysis.combine import Combined, finish_rejects, rows_among
 
 #: Patterns are RE2 (Arrow's regex engine), matched against the whole value. ``\S`` there is
 #: ASCII: the normalisers have already turned Unicode spaces into spaces and refused them.
@@ -105,9 +105,7 @@ def validate_tables(combined: Combined) -> Combined:
             extra.append(found)
     if not extra:
         return combined
-    rejects = pd.concat([combined.rejects, *extra], ignore_index=True).astype(
-        empty_rejects().dtypes.to_dict()
-    )
+    rejects = finish_rejects([combined.rejects, *extra]).astype(empty_rejects().dtypes.to_dict())
     # A row rejected in one table is rejected in all (e.g. a wide-handle row's events).
     rows = rejects[rejects["level"] == "row"]
     for name, frame in tables.items():
