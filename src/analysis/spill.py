@@ -94,7 +94,9 @@ class Spill:
     def __init__(self, memory_limit: str | None = None):
         self._stack = contextlib.ExitStack()
         limit = memory_limit_in_force(memory_limit) or MEMORY_LIMIT
-        self._con = self._stack.enter_context(duckdb_connection(limit))
+        # One DuckDB thread: the reading and checking of pieces keeps the other core busy, and
+        # one thread's sort buffers keep memory lower (2M-row sheet: 0.82 vs 0.94 GiB, 1 s slower).
+        self._con = self._stack.enter_context(duckdb_connection(limit, threads=1))
         try:
             for name in _KEYS:
                 fields = [_sql_field(f) for f in schema.TABLES[name]]
