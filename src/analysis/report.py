@@ -58,6 +58,7 @@ from urllib.parse import quote
 
 from analysis import __version__, paths
 from analysis.sources import InputError
+from analysis.store import pid_running
 from analysis.wording import LANGS, phrase
 
 INDEX_FILE = "index.html"
@@ -898,22 +899,7 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
 
 
 def _still_running(pid_text: str, folder: Path) -> bool:
-    if not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there; go by age instead
-        with contextlib.suppress(OSError):
-            return time.time() - folder.stat().st_mtime < _STALE_AFTER_SECONDS
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
+    return pid_text.isdigit() and pid_running(int(pid_text), folder, _STALE_AFTER_SECONDS)
 
 
 # --- cache --------------------------------------------------------------------------------------

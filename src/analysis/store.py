@@ -170,19 +170,21 @@ def remove_stale_temporaries(folder: Path) -> None:
     """
     for leftover in folder.glob(_TMP_PREFIX + "*"):
         pid = leftover.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-        if not (pid.isdigit() and _running(int(pid), leftover)):
+        if not (pid.isdigit() and pid_running(int(pid), leftover)):
             leftover.unlink(missing_ok=True)
 
 
 _STALE_AFTER_SECONDS = 3600  # where we cannot ask whether a process still runs (Windows)
 
 
-def _running(pid: int, leftover: Path) -> bool:
+def pid_running(pid: int, leftover: Path, stale_after: float = _STALE_AFTER_SECONDS) -> bool:
+    """Whether process ``pid``, which wrote ``leftover``, may still be running (where the
+    platform cannot say: whether ``leftover`` is younger than ``stale_after`` seconds)."""
     if pid == os.getpid():
         return True
     if os.name == "nt":  # os.kill(pid, 0) would end the process there; go by age instead
         try:
-            return time.time() - leftover.stat().st_mtime < _STALE_AFTER_SECONDS
+            return time.time() - leftover.stat().st_mtime < stale_after
         except OSError:
             return False
     try:
