@@ -5,7 +5,7 @@
 Writes a seeded researcher's sheet of N daily status checks (handle, notice, status, checked
 at; 50 bytes a row) and the same sheet twice over (2N rows), then appends each to a fresh
 dataset in its own process: once as ``takedowns append`` does (pieces of
-``analysis.readers.tabular.CHUNK_ROWS`` rows, staged as they are read) and once with the file
+``analysis.ingest.readers.tabular.CHUNK_ROWS`` rows, staged as they are read) and once with the file
 read whole. Prints wall time and peak memory: the pieces' peak should stay flat as the file
 doubles, the whole read's should double.
 """
@@ -30,7 +30,7 @@ STATES = np.array(
     ]
 )
 APPEND = (
-    "import sys; from pathlib import Path; from analysis.feed import append_files; "
+    "import sys; from pathlib import Path; from analysis.scale.append import append_files; "
     "r = append_files([Path(sys.argv[1])], Path(sys.argv[2]), kind='handle_list', "
     "chunk_rows=int(sys.argv[3])); "
     "assert r.appended is not None and r.rejects.empty, r.rejects.head(); print(r.checks)"
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args(argv)
-    from analysis.readers.tabular import CHUNK_ROWS
+    from analysis.ingest.readers.tabular import CHUNK_ROWS
 
     OUT.mkdir(exist_ok=True)
     single = generate(args.rows, OUT / f"checks-{args.rows}.csv")

@@ -4,8 +4,8 @@
 
 The floor is the same number of notebooks that only import pandas and matplotlib and draw one
 chart, executed and exported the same way: both sides go through
-:func:`analysis.report.run_report` with ``force=True`` (no cache), two workers, alternating in
-one run. Then ``takedowns report`` is run again with nothing changed, as a user would, and the
+:func:`analysis.report.render.run_report` with ``force=True`` (no cache), two workers, alternating
+in one run. Then ``takedowns report`` is run again with nothing changed, as a user would, and the
 cached run is timed end to end (process start included).
 
 Targets (issue #7): report <= 1.5x the floor; a cached run < 1 s.
@@ -84,7 +84,7 @@ def data_dir() -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from analysis.report import default_notebooks, run_report
+    from analysis.report.render import default_notebooks, run_report
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=3)

@@ -8,7 +8,8 @@ its own process (wall time; peak resident memory of that process, and for Dask o
 worker process):
 
 * at ``--rows``: DuckDB's plain monthly ``GROUP BY`` of the checks (the issue's reference
-  figure), :func:`analysis.engines.event_counts` and :func:`analysis.engines.events_from_checks`
+  figure), :func:`analysis.scale.engines.event_counts` and
+  :func:`analysis.scale.engines.events_from_checks`
   on DuckDB, and both again under ``--memory-limit``;
 * at ``--compare-rows`` (a smaller dataset, default the same up to 2M rows): the same two steps
   on pandas, DuckDB and Dask (a local cluster of 2 worker processes; its start-up is timed

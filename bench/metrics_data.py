@@ -103,7 +103,7 @@ def generate(n_events: int, out: Path, seed: int = 20210204) -> Path:
         "n_items_is_approximate": pa.array(np.tile([True, False], n_orders)),
     }
     table = pa.concat_tables([pa.table(events), pa.table(agg)])
-    # Stored in time order, as the events table is (analysis.combine sorts it by ``at``).
+    # Stored in time order, as the events table is (analysis.clean.combine sorts it by ``at``).
     table = table.take(pc.sort_indices(table, [("at", "ascending")]))
     pq.write_table(table, out / "events.parquet")
     return out

@@ -18,15 +18,16 @@ import pyarrow.parquet as pq
 from analysis.metrics import episodes, lag_items, lag_summary, reversal_summary
 
 try:
-    from analysis.store import pandas_types
+    from analysis.store.processed import pandas_types
 except ImportError:  # a --baseline version from before store named it publicly
-    from analysis.store import _pandas_types as pandas_types
+    from analysis.store.processed import _pandas_types as pandas_types
 
 AS_OF = "2024-06-30"
 
 
 def load(data: Path, name: str):
-    """A table as ``analysis.store.read_tables`` gives it (Int64, boolean, str, UTC times)."""
+    """A table as ``analysis.store.processed.read_tables`` gives it (Int64, boolean, str, UTC
+    times)."""
     return pq.read_table(data / f"{name}.parquet").to_pandas(types_mapper=pandas_types)
 
 

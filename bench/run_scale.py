@@ -12,10 +12,10 @@ is drawn per item-week (visible 70%, withheld 20% with countries IN, XX, XY, DE,
 suspended 7%, not found 3%), so states hold for days and then change, as real ones do.
 
 ``monthly-checks`` is the plain ``GROUP BY`` month of the raw checks (the issue's reference
-figure); ``counts`` is :func:`analysis.engines.event_counts` (freq M); ``events`` is
-:func:`analysis.engines.events_from_checks`. For ``dask`` a local cluster of 2 worker processes
-(1 thread each) is started first and timed apart (``startup``); the peak memory of its largest
-worker is ``children_peak``.
+figure); ``counts`` is :func:`analysis.scale.engines.event_counts` (freq M); ``events`` is
+:func:`analysis.scale.engines.events_from_checks`. For ``dask`` a local cluster of 2 worker
+processes (1 thread each) is started first and timed apart (``startup``); the peak memory of its
+largest worker is ``children_peak``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def generate(path: Path, rows: int, seed: int) -> dict:
 
 
 def monthly_checks(path: Path, memory_limit: str | None) -> dict:
-    from analysis.engines import _files, duckdb_connection
+    from analysis.core.duck import duckdb_connection
+    from analysis.scale.engines import _files
 
     with duckdb_connection(memory_limit) as con:
         rows = con.sql(
@@ -89,7 +90,7 @@ def monthly_checks(path: Path, memory_limit: str | None) -> dict:
 
 
 def step(what: str, engine: str, path: Path, memory_limit: str | None) -> dict:
-    from analysis import engines
+    from analysis.scale import engines
 
     info: dict = {}
     scheduler = None

@@ -17,12 +17,13 @@ from pathlib import Path
 
 def main(raw: Path, out: Path) -> None:
     t0 = time.perf_counter()
-    from analysis.canonical import to_canonical
-    from analysis.clean import SourceResult, build_manifest, read_raw
-    from analysis.combine import combine
-    from analysis.sources import load_sources, source_sha256
-    from analysis.store import write_outputs
-    from analysis.validate import validate_tables
+    from analysis.clean.combine import combine
+    from analysis.clean.pipeline import SourceResult, build_manifest
+    from analysis.clean.validate import validate_tables
+    from analysis.ingest.canonical import to_canonical
+    from analysis.ingest.readers import read_raw
+    from analysis.ingest.sources import load_sources, source_sha256
+    from analysis.store.processed import write_outputs
 
     last = [t0]
 

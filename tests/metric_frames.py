@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from analysis import schema
+from analysis.core import schema
 
 TZ = "Asia/Kolkata"
 

@@ -31,7 +31,7 @@ from matplotlib.ft2font import LoadFlags
 from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
-from analysis import charts, wording
+from analysis.report import charts, wording
 
 TZ = "Asia/Kolkata"
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -433,7 +433,7 @@ def test_reversal_timeline_png_csv_and_texts(reversal_en, tmp_path):
 
 
 def test_reversal_timeline_caps_lanes_and_says_so():
-    # Redaction happens before charts, in analysis.privacy; the chart draws what it is given.
+    # Redaction happens before charts, in analysis.report.privacy; the chart draws what it is given.
     episodes = episodes_frame()
     fig, data = charts.reversal_timeline(
         episodes, title="t", subtitle="s", source="x", as_of=AS_OF, max_lanes=2

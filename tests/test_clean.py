@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.clean import clean
-from analysis.store import read_tables
+from analysis.clean.pipeline import clean
+from analysis.store.processed import read_tables
 
 UTC = "UTC"
 

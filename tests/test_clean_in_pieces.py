@@ -1,4 +1,4 @@
-"""A big sheet cleaned in pieces (analysis.spill) gives exactly what an in-memory clean gives.
+"""A big sheet cleaned in pieces (analysis.clean.spill) gives exactly what an in-memory clean gives.
 
 ``takedowns clean`` reads a big ``items``/``events``/``wide_handles`` CSV in pieces and lets
 DuckDB keep, deduplicate and sort its items and events on disk. That route must never change an
@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 from test_hostile import CASES, _raw_folder
 
-from analysis import clean as clean_module
-from analysis.clean import clean
-from analysis.readers import tabular
-from analysis.sources import InputError, load_sources
-from analysis.store import read_tables
+from analysis.clean import pipeline as clean_module
+from analysis.clean.pipeline import clean
+from analysis.core.errors import InputError
+from analysis.ingest.readers import tabular
+from analysis.ingest.sources import load_sources
+from analysis.store.processed import read_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 

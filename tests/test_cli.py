@@ -11,7 +11,7 @@ import pytest
 
 from analysis import cli
 from analysis.cli import main
-from analysis.sources import InputError
+from analysis.core.errors import InputError
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 as they were (or, in the instant between two renames, says so instead of mixing runs), and the
 next run finishes and sweeps up the temporaries.
 
-The clean is paused at a chosen point by a wrapper that patches ``analysis.store`` and then runs
-the ordinary command; the test waits for the pause, kills the process, and looks at the folder.
+The clean is paused at a chosen point by a wrapper that patches ``analysis.store.processed`` and
+then runs the ordinary command; the test waits for the pause, kills the process, and looks at the
+folder.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from pathlib import Path
 import pytest
 from hostile_reports import NOTEBOOK_STEMS
 
-from analysis import questions, report
 from analysis.cli import main
-from analysis.sources import InputError
-from analysis.store import read_tables
+from analysis.core.errors import InputError
+from analysis.report import questions, render
+from analysis.store.processed import read_tables
 
 #: Runs `takedowns clean` with a pause after the Nth temporary is written (``stage``) or after
 #: the Nth temporary is renamed into place (``rename``), then waits to be killed.
@@ -31,7 +32,7 @@ WRAPPER = """
 import os, sys, time
 from pathlib import Path
 
-from analysis import store
+from analysis.store import processed
 
 point, flag = os.environ["PAUSE_AT"], os.environ["PAUSE_FLAG"]
 after = int(os.environ["PAUSE_AFTER"])
@@ -46,22 +47,22 @@ def pause():
 
 
 if point == "stage":
-    real_stage = store.stage_bytes
+    real_stage = processed.stage_bytes
 
     def stage(data, target):
         path = real_stage(data, target)
         pause()
         return path
 
-    store.stage_bytes = stage
+    processed.stage_bytes = stage
 else:
-    real_replace = store.os.replace
+    real_replace = processed.os.replace
 
     def replace(src, dst):
         real_replace(src, dst)
         pause()
 
-    store.os.replace = replace
+    processed.os.replace = replace
 
 from analysis.cli import main
 
@@ -185,10 +186,10 @@ def test_a_cached_report_run_also_removes_a_killed_runs_leftovers(tmp_path, monk
     out.mkdir()
     leftover = tmp_path / ".reports.tmp-999999999-killed"  # no such process
     (leftover / "00-overview").mkdir(parents=True)
-    cached = report.ReportResult(out, out / "index.html", [], [], True, {})
-    monkeypatch.setattr(report, "_cached_result", lambda out_dir, key: cached)
+    cached = render.ReportResult(out, out / "index.html", [], [], True, {})
+    monkeypatch.setattr(render, "_cached_result", lambda out_dir, key: cached)
     notebook = Path(__file__).resolve().parent / "fixtures" / "notebooks" / "00-overview.ipynb"
-    result = report.run_report(
+    result = render.run_report(
         notebooks=[notebook], out_dir=out, progress=False, data_fingerprint="same"
     )
     assert result.cached

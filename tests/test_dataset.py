@@ -1,5 +1,6 @@
 """The partitioned checks dataset: append is idempotent, overlaps are not counted twice, a bad
-batch writes nothing; and `takedowns append` end to end (analysis.dataset, analysis.feed)."""
+batch writes nothing; and `takedowns append` end to end (analysis.scale.dataset,
+analysis.scale.append)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pandas as pd
 import pytest
 from scale_data import synthetic_checks
 
-from analysis import dataset
 from analysis.cli import main
-from analysis.sources import InputError
+from analysis.core.errors import InputError
+from analysis.scale import dataset
 
 PART = re.compile(r"^year=\d{4}/month=(0[1-9]|1[0-2])/part-[0-9a-f]{16}\.parquet$")
 
@@ -174,13 +175,13 @@ def _checks_sheet(path, rows: int, bad_row: int | None = None, spanning: bool = 
 
 
 def _appended(path, target, **kwargs):
-    from analysis.feed import append_files
+    from analysis.scale.append import append_files
 
     return append_files([path], target, kind="handle_list", **kwargs)
 
 
 def test_a_big_file_appended_in_pieces_stores_what_one_batch_stores(tmp_path, monkeypatch):
-    from analysis.readers import tabular
+    from analysis.ingest.readers import tabular
 
     sheet = _checks_sheet(tmp_path / "checks.csv", 500)
     whole = _appended(sheet, tmp_path / "whole")  # one piece: the file is one block
@@ -214,7 +215,7 @@ def test_a_bad_row_in_the_last_piece_appends_nothing_at_all(tmp_path):
 
 
 def test_a_record_spanning_lines_at_the_end_rereads_the_file_whole(tmp_path, monkeypatch):
-    from analysis.readers import tabular
+    from analysis.ingest.readers import tabular
 
     monkeypatch.setattr(tabular, "_BLOCK_BYTES", 1024)  # pieces are given before the end
     sheet = _checks_sheet(tmp_path / "checks.csv", 300, spanning=True)

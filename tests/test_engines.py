@@ -1,5 +1,5 @@
 """pandas = DuckDB = Dask: the same events and the same counts from one checks dataset
-(analysis.engines), and DuckDB within a memory limit smaller than the data."""
+(analysis.scale.engines), and DuckDB within a memory limit smaller than the data."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from scale_data import synthetic_checks
 
-from analysis import dataset, engines
-from analysis.metrics import snapshots_to_events
+from analysis.clean.snapshots import snapshots_to_events
+from analysis.core import duck
+from analysis.scale import dataset, engines
 
 IST = "Asia/Kolkata"
 
@@ -215,7 +216,7 @@ def test_duckdb_within_64mb_gives_the_pandas_answer_on_more_data_than_that(big_c
 
 
 def test_duckdb_sets_the_limit_and_stops_rather_than_exceed_it(big_checks_dir):
-    with engines.duckdb_connection(LIMIT) as con:
+    with duck.duckdb_connection(LIMIT) as con:
         limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert limit == "61.0 MiB"  # 64 MB in DuckDB's units
     with pytest.raises(MemoryError, match=r"^DuckDB ran out of memory \(memory_limit 1MB\)"):
@@ -228,8 +229,8 @@ def test_duckdb_takes_its_limit_from_the_environment_when_none_is_given(
     big_checks_dir, monkeypatch
 ):
     # Reports and the CLI call the engine without a limit: the newsroom sets it once.
-    monkeypatch.setenv(engines.MEMORY_ENV, "1MB")
+    monkeypatch.setenv(duck.MEMORY_ENV, "1MB")
     with pytest.raises(MemoryError, match=r"^DuckDB ran out of memory \(memory_limit 1MB\)"):
         engines.events_from_checks(big_checks_dir[0], engine="duckdb")
-    with engines.duckdb_connection("64MB") as con:  # a limit given wins over the variable
+    with duck.duckdb_connection("64MB") as con:  # a limit given wins over the variable
         assert con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0] == "61.0 MiB"

@@ -36,9 +36,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analysis import questions
 from analysis.cli import main
-from analysis.store import read_tables
+from analysis.report import questions
+from analysis.store.processed import read_tables
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 HEADER = "Handle,Order,Withheld on,Restored on\n"

@@ -6,8 +6,9 @@ import metric_frames as mf
 import pandas as pd
 import pytest
 
-from analysis import schema
-from analysis.metrics import MetricWarning, lag_items, snapshots_to_events
+from analysis.clean.snapshots import snapshots_to_events
+from analysis.core import schema
+from analysis.metrics import MetricWarning, lag_items
 
 
 def checks(*rows):

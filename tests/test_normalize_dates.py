@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.normalize.dates import DATE_COLUMNS, MAX_DATE, MIN_DATE, parse_datetimes
+from analysis.ingest.normalize.dates import DATE_COLUMNS, MAX_DATE, MIN_DATE, parse_datetimes
 
 UTC = "UTC"
 

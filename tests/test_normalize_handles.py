@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.normalize.handles import ITEM_COLUMNS, clean_text, parse_items
+from analysis.ingest.normalize.handles import ITEM_COLUMNS, clean_text, parse_items
 
 
 def one(value) -> dict:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.normalize.numbers import (
+from analysis.ingest.normalize.numbers import (
     COUNT_COLUMNS,
     RATE_COLUMNS,
     ascii_digits,

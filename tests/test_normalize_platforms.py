@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.normalize.platforms import normalize_country, normalize_platform
+from analysis.ingest.normalize.platforms import normalize_country, normalize_platform
 
 
 def first(frame: pd.DataFrame) -> tuple:

@@ -13,7 +13,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.normalize.handles import ITEM_COLUMNS, parse_items
+from analysis.ingest.normalize.handles import ITEM_COLUMNS, parse_items
 
 VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,15}$")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.normalize import dates
-from analysis.normalize.dates import parse_datetimes
+from analysis.ingest.normalize import dates
+from analysis.ingest.normalize.dates import parse_datetimes
 
 EDGE = [
     "31/01/2021 10:30",

@@ -7,20 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.metrics import lag as lag_module
-from analysis.metrics import lag_items
-from analysis.metrics.lag import (
-    _duplicated_pairs,
-    _factorize_text,
-    _label_codes,
-    _map_small,
-    _order_by,
-    _stable_group_order,
-    _str_column_take,
-    _timeline,
+from analysis.core import arrays as arrays_module
+from analysis.core.arrays import (
+    duplicated_pairs,
+    factorize_text,
+    label_codes,
+    map_small,
+    order_by,
+    stable_group_order,
+    str_column_take,
 )
+from analysis.core.times import local_from_us, local_us
+from analysis.metrics import lag_items
+from analysis.metrics.lag import _timeline
 from analysis.metrics.reversals import _unique_inverse
-from analysis.metrics.volume import _local_from_us, _local_us
 
 RNG = np.random.default_rng(20210131)
 NAT = np.iinfo("int64").min
@@ -29,22 +29,22 @@ NAT = np.iinfo("int64").min
 @pytest.mark.parametrize("high", [1, 50, 5_000, 10**12])
 def test_stable_group_order_is_a_stable_argsort(high):
     groups = RNG.integers(0, high, 20_000)
-    assert (_stable_group_order(groups) == np.argsort(groups, kind="stable")).all()
+    assert (stable_group_order(groups) == np.argsort(groups, kind="stable")).all()
     keys = RNG.integers(0, 100, 20_000)
-    assert (_order_by(groups, keys) == np.lexsort((keys, groups))).all()
+    assert (order_by(groups, keys) == np.lexsort((keys, groups))).all()
 
 
 def test_stable_group_order_without_pandas_counting_sort(monkeypatch):
-    monkeypatch.setattr(lag_module, "_groupsort_indexer", None)
+    monkeypatch.setattr(arrays_module, "_groupsort_indexer", None)
     groups = RNG.integers(0, 30, 1000)
-    assert (_stable_group_order(groups) == np.argsort(groups, kind="stable")).all()
+    assert (stable_group_order(groups) == np.argsort(groups, kind="stable")).all()
 
 
 def test_duplicated_pairs_keeps_the_first():
     a, b = RNG.integers(0, 20, 5000), RNG.integers(0, 300, 5000)
     expected = pd.DataFrame({"a": a, "b": b}).duplicated().to_numpy()
-    assert (_duplicated_pairs(a, b) == expected).all()
-    assert _duplicated_pairs(np.zeros(0, "int64"), np.zeros(0, "int64")).shape == (0,)
+    assert (duplicated_pairs(a, b) == expected).all()
+    assert duplicated_pairs(np.zeros(0, "int64"), np.zeros(0, "int64")).shape == (0,)
 
 
 @pytest.mark.parametrize("key", [RNG.integers(-5, 40, 3000), RNG.integers(0, 10**15, 3000)])
@@ -75,17 +75,17 @@ def test_local_from_us_is_local_us(tz):
     us = RNG.integers(1_500_000_000_000_000, 1_700_000_000_000_000, 2000)
     us[::7] = NAT
     stamps = pd.Series(us.view("datetime64[us]")).dt.tz_localize("UTC")
-    assert (_local_from_us(us, tz) == _local_us(stamps, tz)).all()
-    assert (_local_from_us(np.full(3, NAT), tz) == NAT).all()
+    assert (local_from_us(us, tz) == local_us(stamps, tz)).all()
+    assert (local_from_us(np.full(3, NAT), tz) == NAT).all()
 
 
 @pytest.mark.parametrize("dtype", ["str", object, "string[pyarrow]"])
 def test_map_small_is_the_same_on_arrow_and_object_columns(dtype):
     words = np.array(["Withheld ", "restored", None, "SUSPENDED", "bogus"], dtype=object)
     values = pd.Series(words[RNG.integers(0, 5, 3000)], dtype=dtype)
-    want = _label_codes(pd.Series(values.astype(object), dtype=object), ["withheld", "suspended"])
-    assert (_label_codes(values, ["withheld", "suspended"]) == want).all()
-    assert (_map_small(values.iloc[:0], {}, -1) == np.zeros(0)).all()
+    want = label_codes(pd.Series(values.astype(object), dtype=object), ["withheld", "suspended"])
+    assert (label_codes(values, ["withheld", "suspended"]) == want).all()
+    assert (map_small(values.iloc[:0], {}, -1) == np.zeros(0)).all()
 
 
 def test_factorize_text_is_factorize_of_the_concatenation():
@@ -97,16 +97,16 @@ def test_factorize_text_is_factorize_of_the_concatenation():
         ignore_index=True,
     )
     want, _ = pd.factorize(joint)
-    assert (_factorize_text([(items, rows_i), (events, rows_e)]) == want).all()
+    assert (factorize_text([(items, rows_i), (events, rows_e)]) == want).all()
     as_object = [(items.astype(object), rows_i), (events.astype(object), rows_e)]
-    assert (_factorize_text(as_object) == want).all()
+    assert (factorize_text(as_object) == want).all()
 
 
 def test_str_column_take_fills_minus_one_with_missing():
     values = pd.Series(["a", None, "c", "d"] * 50, dtype="str")
     positions = RNG.integers(-1, 200, 500)
     want = pd.array(values, dtype="str").take(positions, allow_fill=True)
-    pd.testing.assert_extension_array_equal(_str_column_take(values, positions), want)
+    pd.testing.assert_extension_array_equal(str_column_take(values, positions), want)
 
 
 def test_lag_action_is_missing_exactly_for_censored_rows():

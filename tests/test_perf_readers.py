@@ -12,14 +12,14 @@ import os
 
 import pytest
 
-from analysis.readers import tabular
-from analysis.readers.tabular import (
+from analysis.core.errors import InputError
+from analysis.ingest.readers import tabular
+from analysis.ingest.readers.tabular import (
     PY_WHITESPACE,
     _read_csv_exact,
     _read_csv_fast,
     read_table,
 )
-from analysis.sources import InputError
 
 HEADER = "Handle,Date,Notes"
 TRICKY = {

@@ -1,12 +1,12 @@
-"""Pseudonyms for accounts that are not on the public allow-list (analysis.privacy)."""
+"""Pseudonyms for accounts that are not on the public allow-list (analysis.report.privacy)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import privacy
-from analysis.sources import InputError
+from analysis.core.errors import InputError
+from analysis.report import privacy
 
 
 def _tables():

@@ -25,7 +25,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from analysis.clean import clean
+from analysis.clean.pipeline import clean
 
 # Modest: each example is a clean. The "explain" phase is left out: after a failure it re-runs
 # the clean hundreds of times to annotate the example, for minutes.

@@ -33,8 +33,9 @@ from hostile_reports import (
     network_blocked_env,
 )
 
-from analysis import charts, present, privacy, report, store
 from analysis.cli import main
+from analysis.report import charts, present, privacy, render
+from analysis.store import processed
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 ALL_ORDERS = (SCRIPT_ORDER, IMG_ORDER, FORMULA_ORDER, LINK_ORDER)
@@ -118,7 +119,7 @@ def test_markdown_text_renders_as_exactly_the_text():
 
 
 def test_a_failure_note_quoting_data_is_escaped_too():
-    note = report._failure_note(
+    note = render._failure_note(
         {"cell_index": 2, "ename": "InputError", "evalue": "bad id [x](javascript:alert(1))"}
     )
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -151,7 +152,7 @@ def test_every_csv_in_the_reports_is_safe_and_the_data_keep_the_text(published_r
         assert not _formula_cells(path.read_text(encoding="utf-8")), path
     lag = (published_reports.out / "02-compliance-lag" / "lag-by-order.csv").read_text()
     assert "'=HYPERLINK" in lag
-    orders = store.read_tables(published_reports.data / "processed", ("orders",))["orders"]
+    orders = processed.read_tables(published_reports.data / "processed", ("orders",))["orders"]
     assert FORMULA_ORDER in set(orders["order_id"])
 
 
@@ -172,14 +173,14 @@ def _csv_writers() -> list[str]:
 
 
 def test_every_csv_writer_in_the_package_goes_through_safe_csv():
-    assert _csv_writers() == ["store.py:safe_csv"]
+    assert _csv_writers() == ["store/export.py:safe_csv"]
     # ... and the code that writes .csv files calls it.
     callers = {
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
         if "safe_csv(" in path.read_text(encoding="utf-8")
     }
-    assert {"store.py", "charts.py", "present.py", "cli.py"} <= callers
+    assert {"store/processed.py", "report/charts.py", "report/present.py", "cli.py"} <= callers
 
 
 FORMULAS = pd.DataFrame(
@@ -202,7 +203,7 @@ def test_rejects_csv_is_safe(tmp_path):
         }
     )
     manifest = {"run_id": "x", "package_version": "0", "sources": []}
-    store.write_outputs(tmp_path, {}, rejects, manifest)
+    processed.write_outputs(tmp_path, {}, rejects, manifest)
     assert not _formula_cells((tmp_path / "rejects.csv").read_text(encoding="utf-8"))
     kept = pq.read_table(tmp_path / "rejects.parquet").column("value").to_pylist()
     assert kept == list(FORMULAS["order_id"])
@@ -259,7 +260,7 @@ def test_no_hidden_account_appears_anywhere_in_the_reports(published_reports):
 
 def test_the_processed_data_keep_every_handle(published_reports):
     # Redaction is for what is published; fact-checkers still have the names in Parquet.
-    items = store.read_tables(published_reports.data / "processed", ("items",))["items"]
+    items = processed.read_tables(published_reports.data / "processed", ("items",))["items"]
     named = {"@secret_person", "@third_person", "tweet:1356205424589848599"}
     assert named <= set(items["item_id"])
     assert "hidden_two" in set(items["handle"])

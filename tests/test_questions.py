@@ -13,9 +13,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import questions
-from analysis.clean import clean
-from analysis.sources import InputError
+from analysis.clean.pipeline import clean
+from analysis.core.errors import InputError
+from analysis.report import questions
 
 JAN31, FEB4 = "IN-MeitY-2021-01-31", "IN-MeitY-2021-02-04"
 

@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from scale_data import synthetic_checks
 
-from analysis import dataset, paths, questions
-from analysis.clean import clean
-from analysis.sources import InputError
+from analysis.clean.pipeline import clean
+from analysis.core import paths
+from analysis.core.errors import InputError
+from analysis.report import questions
+from analysis.scale import dataset
 
 AS_OF = "2021-04-30"
 SOURCES = """

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from test_perf_readers import FALLBACK, TRICKY, messy_sheet
 
-from analysis.readers import tabular
-from analysis.readers.tabular import ChunksUntrusted, read_chunks, read_table
+from analysis.ingest.readers import tabular
+from analysis.ingest.readers.tabular import ChunksUntrusted, read_chunks, read_table
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from analysis.readers.tabular import read_table
-from analysis.sources import InputError
+from analysis.core.errors import InputError
+from analysis.ingest.readers.tabular import read_table
 
 CSV = "Handle,Date\n@one,31/01/2021\n@two,01/02/2021\n"
 

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from hostile_reports import REPORT_DATA
 
-from analysis.clean import clean
+from analysis.clean.pipeline import clean
 
 
 def _parquet_and_csv(folder):

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from analysis import report
-from analysis.report import UnknownParameterWarning, run_report
-from analysis.sources import InputError
+from analysis.core.errors import InputError
+from analysis.report import render
+from analysis.report.render import UnknownParameterWarning, run_report
 
 NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 OVERVIEW = NOTEBOOKS / "00-overview.ipynb"
@@ -152,7 +152,7 @@ def test_progress_is_one_line_per_notebook(run):
 def test_temporaries_are_gone_and_a_failed_run_is_not_cached(run):
     assert not run.stale.exists()
     assert not list(run.out.parent.glob(".reports.tmp-*"))
-    assert not (run.out / report.CACHE_FILE).exists()
+    assert not (run.out / render.CACHE_FILE).exists()
 
 
 def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
@@ -162,7 +162,7 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     out_dir = tmp_path / "reports"
     settings = dict(notebooks=[notebook], out_dir=out_dir, data_fingerprint="run-1", workers=1)
     # the package's own source is part of the key; pin it, others may be editing the tree
-    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-1")
+    monkeypatch.setattr(render, "_package_fingerprint", lambda: "package-1")
 
     first = run_report(params={"as_of": "2021-03-31"}, progress=False, **settings)
     assert first.ok and not first.cached
@@ -187,7 +187,7 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     def ran(*args, **kwargs):
         raise LookupError("executed")
 
-    monkeypatch.setattr(report, "_execute_all", ran)
+    monkeypatch.setattr(render, "_execute_all", ran)
     monkeypatch.setenv("CI", "true")
     again = dict(settings, params={"as_of": "2021-04-30"})
     with contextlib.redirect_stderr(io.StringIO()) as quiet:
@@ -201,10 +201,10 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     for change in changes:
         with pytest.raises(LookupError):
             run_report(**change)
-    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-2")
+    monkeypatch.setattr(render, "_package_fingerprint", lambda: "package-2")
     with pytest.raises(LookupError):
         run_report(**again)
-    monkeypatch.setattr(report, "_package_fingerprint", lambda: "package-1")
+    monkeypatch.setattr(render, "_package_fingerprint", lambda: "package-1")
     notebook.write_text(notebook.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(LookupError):
         run_report(**again)
@@ -227,7 +227,7 @@ def test_index_escapes_text_from_notebooks():
         "headline": 'Orders & "items" <rose>',
         "failure": None,
     }
-    page = report._index_html([outcome], "2021-03-31 <b>")
+    page = render._index_html([outcome], "2021-03-31 <b>")
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Orders &amp; &quot;items&quot; &lt;rose&gt;" in page

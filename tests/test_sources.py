@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.sources import InputError, load_sources
+from analysis.core.errors import InputError
+from analysis.ingest.sources import load_sources
 
 GOOD = """
 [[source]]

@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.canonical import status_states
-from analysis.clean import read_source
-from analysis.combine import combine
-from analysis.sources import InputError, load_sources
+from analysis.clean.combine import combine
+from analysis.clean.pipeline import read_source
+from analysis.core.errors import InputError
+from analysis.ingest.canonical import status_states
+from analysis.ingest.sources import load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 APR25 = pd.Timestamp("2021-04-24 18:30", tz="UTC")  # 25/04/2021, midnight in India

@@ -17,11 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.canonical import to_canonical
-from analysis.clean import read_raw, read_source
-from analysis.combine import combine
-from analysis.readers.lumen import read_lumen
-from analysis.sources import load_sources
+from analysis.clean.combine import combine
+from analysis.clean.pipeline import read_source
+from analysis.ingest.canonical import to_canonical
+from analysis.ingest.readers import read_raw
+from analysis.ingest.readers.lumen import read_lumen
+from analysis.ingest.sources import load_sources
 
 UTC = "UTC"
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"

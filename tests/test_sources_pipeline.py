@@ -15,9 +15,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.clean import clean, validate_file
+from analysis.clean.pipeline import clean, validate_file
 from analysis.cli import main
-from analysis.sources import InputError, load_sources, source_sha256
+from analysis.core.errors import InputError
+from analysis.ingest.sources import load_sources, source_sha256
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.clean import build_manifest, process
+from analysis.clean.pipeline import build_manifest, process
 
 SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
 X_SAMPLE = SAMPLES / "twitter-transparency-india.csv"
@@ -119,7 +119,7 @@ def test_google_whole_file(google):
 
 
 def test_google_india_next_to_other_countries(google):
-    from analysis.questions import peer_comparison
+    from analysis.report.questions import peer_comparison
 
     combined, _ = google
     answer = peer_comparison(combined.tables["transparency"], country="IN")

@@ -24,9 +24,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.canonical import report_periods
-from analysis.clean import read_source
-from analysis.sources import InputError, load_sources
+from analysis.clean.pipeline import read_source
+from analysis.core.errors import InputError
+from analysis.ingest.canonical import report_periods
+from analysis.ingest.sources import load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 

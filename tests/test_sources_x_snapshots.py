@@ -24,10 +24,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.clean import read_raw, read_source
-from analysis.combine import combine
-from analysis.readers.x_api import read_x_api
-from analysis.sources import load_sources
+from analysis.clean.combine import combine
+from analysis.clean.pipeline import read_source
+from analysis.ingest.readers import read_raw
+from analysis.ingest.readers.x_api import read_x_api
+from analysis.ingest.sources import load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 FEB1 = pd.Timestamp("2021-02-01 09:00", tz="UTC")

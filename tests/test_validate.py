@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.canonical import empty_rejects, empty_table
-from analysis.combine import Combined
-from analysis.validate import validate_tables
+from analysis.clean.combine import Combined
+from analysis.clean.validate import validate_tables
+from analysis.ingest.canonical import empty_rejects, empty_table
 
 
 def _items(rows: list[dict]) -> pd.DataFrame:

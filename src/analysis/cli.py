@@ -19,7 +19,9 @@ import re
 import sys
 from pathlib import Path
 
-from analysis import __version__, paths
+from analysis import __version__
+from analysis.core import paths
+from analysis.core.times import DEFAULT_TZ
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
 
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="kind of undeclared files (default: JSON -> x_snapshots, sheets -> handle_list)",
     )
     append.add_argument(
-        "--timezone", default="Asia/Kolkata", help="time zone of times without one (Asia/Kolkata)"
+        "--timezone", default=DEFAULT_TZ, help=f"time zone of times without one ({DEFAULT_TZ})"
     )
     append.add_argument("--limit", type=int, default=50, help="most problems to print (50)")
     append.set_defaults(run=_append)
@@ -131,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from analysis.sources import InputError
+    from analysis.core.errors import InputError
 
     try:
         return args.run(args)
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from analysis.clean import clean, summary
+    from analysis.clean.pipeline import clean, summary
 
     raw = args.raw or paths.raw_dir()
     out = args.out or paths.processed_dir()
@@ -165,7 +167,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from analysis.clean import describe_rejects, validate_file
+    from analysis.clean.pipeline import describe_rejects, validate_file
 
     report = validate_file(args.path, args.raw)
     print(shown(report.headline))
@@ -177,7 +179,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from analysis import questions
+    from analysis.report import questions
 
     tables = questions.load(args.data, engine=args.engine)
     scope = questions.select_orders(
@@ -201,7 +203,7 @@ def _metrics(args: argparse.Namespace) -> int:
         answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)
     table = answer.table
     if args.format == "csv":
-        from analysis.store import safe_csv  # order ids and notes may look like formulas
+        from analysis.store.export import safe_csv  # order ids and notes may look like formulas
 
         print(safe_csv(table), end="")
     elif args.format == "json":
@@ -217,8 +219,8 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _append(args: argparse.Namespace) -> int:
-    from analysis.clean import describe_rejects
-    from analysis.feed import append_files
+    from analysis.clean.pipeline import describe_rejects
+    from analysis.scale.append import append_files
 
     target = args.dataset or paths.dataset_dir("checks")
     raw = args.raw or paths.raw_dir()
@@ -246,9 +248,9 @@ def _append(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from analysis import questions, report
-    from analysis.clean import clean, summary
-    from analysis.sources import InputError
+    from analysis.clean.pipeline import clean, summary
+    from analysis.core.errors import InputError
+    from analysis.report import questions, render
 
     params = _read_params(args.params) if args.params else {}
     for name, value in args.p:
@@ -259,7 +261,7 @@ def _report(args: argparse.Namespace) -> int:
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
         result = clean(base / "raw", base / "processed")
         print(shown(summary(result.manifest, base / "processed")))
-    result = report.run_report(
+    result = render.run_report(
         params=params,
         out_dir=args.out,
         lang=args.lang or params.get("lang", "en"),
@@ -294,7 +296,7 @@ def _read_params(path: Path) -> dict:
     import json
     import tomllib
 
-    from analysis.sources import InputError
+    from analysis.core.errors import InputError
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -3,9 +3,10 @@
 docs/methodology.md explains every definition in plain words.
 """
 
-from .lag import MetricWarning, lag_items, lag_summary, survival_curve
+from analysis.core.errors import MetricWarning
+
+from .lag import lag_items, lag_summary, survival_curve
 from .reversals import anomalies, episodes, reversal_summary
-from .snapshots import snapshots_to_events
 from .survival import kaplan_meier, km_quantile
 from .volume import volume
 
@@ -18,7 +19,6 @@ __all__ = [
     "lag_items",
     "lag_summary",
     "reversal_summary",
-    "snapshots_to_events",
     "survival_curve",
     "volume",
 ]

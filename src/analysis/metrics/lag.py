@@ -54,24 +54,43 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 try:  # pandas' counting sort (C); numpy's stable sort is the fallback
     from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
 except ImportError:  # pragma: no cover - another pandas layout
     _groupsort_indexer = None
 
-from .survival import KM_COLUMNS, _km_grouped, _quantiles_grouped
-from .volume import DEFAULT_TZ, _as_utc, _local_from_us, _local_us, _parse_instant, _utc_us
+from analysis.core.arrays import (
+    column_or_na,
+    duplicated_pairs,
+    factorize_text,
+    label_codes,
+    name_list,
+    order_by,
+    segment_starts,
+    str_column_take,
+    str_take,
+)
+from analysis.core.errors import MetricWarning, warn_data
+from analysis.core.times import (
+    DAY_US,
+    DEFAULT_TZ,
+    HOUR_US,
+    NAT_US,
+    as_utc,
+    elapsed,
+    local_from_us,
+    local_us,
+    parse_instant,
+    precision_us,
+    ts_from_us,
+    utc_us,
+)
+
+from .survival import KM_COLUMNS, km_grouped, quantiles_grouped
 
 ACTION_EVENTS = ("withheld", "suspended")
 
-_SEC_US = 1_000_000
-_HOUR_US = 3600 * _SEC_US
-_DAY_US = 24 * _HOUR_US
-PRECISION_US = {"day": _DAY_US, "hour": _HOUR_US, "minute": 60 * _SEC_US, "second": _SEC_US}
-_NAT = np.iinfo("int64").min
 
 LAG_COLUMNS = [
     "order_id",
@@ -94,191 +113,13 @@ LAG_COLUMNS = [
 ]
 
 
-class MetricWarning(UserWarning):
-    """A data problem a metric worked around (the message names the orders or items)."""
-
-
 # ----------------------------------------------------------------------------------------------
-# Small vectorised helpers (also used by reversals.py and snapshots.py)
+# Helpers of lag_items
 # ----------------------------------------------------------------------------------------------
-
-
-def _column(frame: pd.DataFrame, name: str, dtype: str = "str") -> pd.Series:
-    """A column of ``frame``, or an all-missing Series when the frame lacks it."""
-    if name in frame.columns:
-        return frame[name]
-    if dtype == "datetime":
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
-    return pd.Series(pd.NA, index=frame.index, dtype=dtype)
-
-
-def _normalise_label(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    return str(value).strip().lower()
-
-
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
-    """The column's Arrow strings when it is Arrow-backed text (``str``), else ``None``."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        pass
-    elif not (
-        isinstance(dtype, pd.ArrowDtype)
-        and (
-            pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
-        )
-    ):
-        return None
-    arr = pa.array(values.array)
-    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-
-
-def _dictionary_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """(int64 code per value, -1 for null; the distinct values in order of first appearance),
-    by Arrow's hash kernel: what ``pd.factorize`` gives."""
-    # One chunk first: per-chunk dictionaries would need unifying, which is slow when they
-    # are large.
-    encoded = pc.dictionary_encode(arr.combine_chunks())
-    return np.asarray(pc.fill_null(encoded.indices, -1), dtype="int64"), encoded.dictionary
-
-
-def _map_small(values, mapping: dict, default) -> np.ndarray:
-    """Map a (possibly huge) low-cardinality text column through a small dict.
-
-    Values are compared stripped and lower-cased; missing or unknown values get ``default``.
-    Uses factorize, so the Python work is per distinct value, not per row.
-    """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    arrow = _arrow_text(s)
-    if arrow is not None:
-        codes, dictionary = _dictionary_codes(arrow)
-        uniques = dictionary.to_pylist()
-    else:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    lut = np.array([mapping.get(_normalise_label(u), default) for u in uniques] + [default])
-    return lut[codes]
-
-
-def _label_codes(values, labels) -> np.ndarray:
-    """Position of each value in ``labels`` (stripped, lower-cased); -1 if absent or missing."""
-    return _map_small(values, {lab: i for i, lab in enumerate(labels)}, -1).astype("int64")
-
-
-def _str_take(labels, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """A ``str`` array with ``labels[code]`` per row (code -1 gives NA); no per-row Python."""
-    return pd.array(list(labels), dtype="str").take(
-        np.asarray(codes, dtype="int64"), allow_fill=True
-    )
-
-
-def _precision_us(values) -> np.ndarray:
-    """Microseconds in one unit of each row's ``time_precision`` (unknown/missing -> second)."""
-    return _map_small(values, PRECISION_US, _SEC_US).astype("int64")
 
 
 def _floor(local_us: np.ndarray, unit_us: np.ndarray) -> np.ndarray:
     return (local_us // unit_us) * unit_us
-
-
-def _elapsed(
-    start_us: np.ndarray,
-    start_local: np.ndarray,
-    end_us: np.ndarray,
-    end_local: np.ndarray,
-    in_days: np.ndarray,
-) -> np.ndarray:
-    """Elapsed time, >= 0: whole local calendar days where ``in_days``, else hours (float)."""
-    days = (end_local // _DAY_US - start_local // _DAY_US).astype("float64")
-    hours = (end_us - start_us).astype("float64") / _HOUR_US
-    return np.maximum(np.where(in_days, days, hours), 0.0)
-
-
-def _ts_from_us(us: np.ndarray) -> pd.Series:
-    """UTC timestamps from int64 microseconds (the int64 minimum is NaT in numpy)."""
-    return pd.Series(np.asarray(us, dtype="int64").view("datetime64[us]")).dt.tz_localize("UTC")
-
-
-def _order_by(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Permutation sorting rows by (group, key), stable - like ``np.lexsort((keys, groups))``
-    but quicker on large inputs, above all when the rows are already nearly in key (time)
-    order, as event tables usually are: two stable sorts, the first almost free then, and
-    the second a counting sort when the groups are codes (:func:`_stable_group_order`)."""
-    if len(groups) == 0:
-        return np.zeros(0, dtype="int64")
-    by_key = np.argsort(keys, kind="stable")
-    return by_key[_stable_group_order(groups[by_key])]
-
-
-def _duplicated_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``DataFrame({"a": first, "b": second}).duplicated()`` (keep the first) for integer
-    codes, by a stable sort instead of hashing."""
-    if not len(first):
-        return np.zeros(0, dtype=bool)
-    order = _order_by(second, first)
-    a, b = first[order], second[order]
-    same = np.zeros(len(order), dtype=bool)
-    same[1:] = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
-    dup = np.empty(len(order), dtype=bool)
-    dup[order] = same
-    return dup
-
-
-def _stable_group_order(groups: np.ndarray) -> np.ndarray:
-    """``np.argsort(groups, kind="stable")``; for integer codes 0..n (n not far above the
-    row count) a counting sort, O(rows), about five times quicker on millions of rows."""
-    groups = np.asarray(groups)
-    if (
-        _groupsort_indexer is not None
-        and groups.dtype.kind in "iu"
-        and len(groups)
-        and groups.min() >= 0
-        and groups.max() < 4 * len(groups) + 1024
-    ):
-        order, _ = _groupsort_indexer(groups.astype(np.intp, copy=False), int(groups.max()) + 1)
-        return np.asarray(order, dtype="int64")
-    return np.argsort(groups, kind="stable")
-
-
-def _segment_starts(groups_sorted: np.ndarray) -> np.ndarray:
-    """Boolean mask: first row of each run of equal values in a sorted array."""
-    first = np.ones(len(groups_sorted), dtype=bool)
-    first[1:] = groups_sorted[1:] != groups_sorted[:-1]
-    return first
-
-
-def _factorize_text(parts: list[tuple[object, np.ndarray]]) -> np.ndarray:
-    """``pd.factorize`` codes of the text values ``values[rows]`` of each part, concatenated:
-    what factorizing ``pd.concat`` of ``values.take(rows).astype("str")`` gives, without the
-    copies when the columns are Arrow strings (Arrow selects, pandas hashes once)."""
-    chunks = []
-    for values, rows in parts:
-        arrow = _arrow_text(values if isinstance(values, pd.Series) else pd.Series(values))
-        if arrow is None:
-            arrow = _arrow_text(pd.Series(values).astype("str"))
-        rows = np.asarray(rows, dtype="int64")
-        if len(rows) == len(arrow) and (rows == np.arange(len(rows))).all():
-            taken = arrow
-        else:
-            taken = arrow.take(pa.array(rows))
-        chunks.extend(c.cast(pa.large_string()) for c in taken.chunks)
-    if not chunks:
-        return np.zeros(0, dtype="int64")
-    joint = pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, type=pa.large_string()))
-    codes, _ = pd.factorize(joint, use_na_sentinel=True)
-    return np.asarray(codes, dtype="int64")
-
-
-def _str_column_take(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``pd.array(values, dtype="str").take(positions, allow_fill=True)``, by Arrow on one
-    chunk (a take across the many chunks of a table read from Parquet is several times
-    slower)."""
-    arrow = _arrow_text(values)
-    if arrow is None:
-        return pd.array(values, dtype="str").take(positions, allow_fill=True)
-    positions = np.asarray(positions, dtype="int64")
-    taken = arrow.combine_chunks().take(pa.array(positions, mask=positions < 0))
-    return pd.array(taken.cast(pa.large_string()), dtype="str")
 
 
 def _timeline(o: np.ndarray, t: np.ndarray, k: np.ndarray, tally: np.ndarray):
@@ -286,22 +127,12 @@ def _timeline(o: np.ndarray, t: np.ndarray, k: np.ndarray, tally: np.ndarray):
     when a group has none) - ``groupby(["o", "t"]).agg(...)`` done with one sort."""
     if not len(o):
         return o, t, k, tally
-    order = _order_by(o, t)
+    order = order_by(o, t)
     o, t, k, tally = o[order], t[order], k[order], tally[order]
     first = np.ones(len(o), dtype=bool)
     first[1:] = (o[1:] != o[:-1]) | (t[1:] != t[:-1])
     starts = np.flatnonzero(first)
     return o[starts], t[starts], np.add.reduceat(k, starts), np.fmax.reduceat(tally, starts)
-
-
-def _name_list(names, limit: int = 20) -> str:
-    names = [str(n) for n in names]
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, MetricWarning, stacklevel=3)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -351,14 +182,14 @@ def lag_items(
     """
     if unit not in ("auto", "days"):
         raise ValueError('unit must be "auto" or "days"')
-    as_of_ts, _ = _parse_instant(as_of, tz)
-    as_of_us = int(_utc_us(pd.Series([as_of_ts]))[0])
-    as_of_local = int(_local_us(pd.Series([as_of_ts]), tz)[0])
+    as_of_ts, _ = parse_instant(as_of, tz)
+    as_of_us = int(utc_us(pd.Series([as_of_ts]))[0])
+    as_of_local = int(local_us(pd.Series([as_of_ts]), tz)[0])
 
     # --- orders ------------------------------------------------------------------------------
-    o_id_all = _column(orders, "order_id")
-    o_iss_all = _utc_us(_column(orders, "issued_at", "datetime"))
-    o_ok = (o_id_all.notna().to_numpy() & (o_iss_all != _NAT)) & ~o_id_all.duplicated().to_numpy()
+    o_id_all = column_or_na(orders, "order_id")
+    o_iss_all = utc_us(column_or_na(orders, "issued_at", "datetime"))
+    o_ok = (o_id_all.notna().to_numpy() & (o_iss_all != NAT_US)) & ~o_id_all.duplicated().to_numpy()
     o_rows = np.flatnonzero(o_ok)
     all_ids = pd.Index(o_id_all.take(o_rows).astype("str"))
     in_scope = o_iss_all[o_rows] <= as_of_us
@@ -366,11 +197,11 @@ def lag_items(
     scope_rows = o_rows[in_scope]
     order_ids = pd.array(o_id_all.take(scope_rows), dtype="str")
     n_orders = len(scope_rows)
-    o_iss_ts = _as_utc(orders["issued_at"].take(scope_rows)) if n_orders else _ts_from_us([])
-    o_iss_us = _utc_us(o_iss_ts)
-    o_iss_local = _local_us(o_iss_ts, tz)
-    o_prec = _precision_us(_column(orders, "time_precision").take(scope_rows))
-    listed = pd.array(_column(orders, "items_listed", "Int64").take(scope_rows), dtype="Int64")
+    o_iss_ts = as_utc(orders["issued_at"].take(scope_rows)) if n_orders else ts_from_us([])
+    o_iss_us = utc_us(o_iss_ts)
+    o_iss_local = local_us(o_iss_ts, tz)
+    o_prec = precision_us(column_or_na(orders, "time_precision").take(scope_rows))
+    listed = pd.array(column_or_na(orders, "items_listed", "Int64").take(scope_rows), dtype="Int64")
     listed_known = ~np.asarray(pd.isna(listed), dtype=bool)
     listed_val = listed.to_numpy(dtype="float64", na_value=np.nan)
 
@@ -382,34 +213,34 @@ def lag_items(
         return np.where(pos >= 0, remap[np.maximum(pos, 0)], -1), pos >= 0
 
     # --- action events -----------------------------------------------------------------------
-    ev_kind_all = _label_codes(events["event"], ACTION_EVENTS)
-    ev_at_all = _utc_us(events["at"])
-    ev_rows = np.flatnonzero((ev_kind_all >= 0) & (ev_at_all != _NAT) & (ev_at_all <= as_of_us))
+    ev_kind_all = label_codes(events["event"], ACTION_EVENTS)
+    ev_at_all = utc_us(events["at"])
+    ev_rows = np.flatnonzero((ev_kind_all >= 0) & (ev_at_all != NAT_US) & (ev_at_all <= as_of_us))
     ev_kind = ev_kind_all[ev_rows]
     ev_at = ev_at_all[ev_rows]
     del ev_kind_all, ev_at_all  # 10M events: every full-length temporary costs 80 MB
-    ev_local = _local_from_us(ev_at, tz)
-    ev_early = _utc_us(_column(events, "at_earliest", "datetime"))[ev_rows]
-    ev_early_local = _local_from_us(ev_early, tz)
-    bad_early = (ev_early != _NAT) & (ev_early > ev_at)
-    ev_early = np.where(bad_early, _NAT, ev_early)
-    ev_prec = _precision_us(_column(events, "time_precision"))[ev_rows]
-    ev_item_col = _column(events, "item_id")
-    ev_order_col = _column(events, "order_id")
+    ev_local = local_from_us(ev_at, tz)
+    ev_early = utc_us(column_or_na(events, "at_earliest", "datetime"))[ev_rows]
+    ev_early_local = local_from_us(ev_early, tz)
+    bad_early = (ev_early != NAT_US) & (ev_early > ev_at)
+    ev_early = np.where(bad_early, NAT_US, ev_early)
+    ev_prec = precision_us(column_or_na(events, "time_precision"))[ev_rows]
+    ev_item_col = column_or_na(events, "item_id")
+    ev_order_col = column_or_na(events, "order_id")
     ev_item_na = ev_item_col.isna().to_numpy()[ev_rows]
     ev_order_na = ev_order_col.isna().to_numpy()[ev_rows]
 
     # --- named items: (order, item) pairs, item codes shared with the events -----------------
     if items is not None and len(items):
-        it_item_all = _column(items, "item_id")
-        it_pos, it_known = order_pos(_column(items, "order_id"))
+        it_item_all = column_or_na(items, "item_id")
+        it_pos, it_known = order_pos(column_or_na(items, "order_id"))
         has_item = it_item_all.notna().to_numpy()
         unknown = has_item & ~it_known
         if unknown.any():
-            missing = sorted(set(_column(items, "order_id")[unknown].astype("str")))
-            _warn(
+            missing = sorted(set(column_or_na(items, "order_id")[unknown].astype("str")))
+            warn_data(
                 f"lag: {int(unknown.sum())} named item(s) belong to order(s) not in the orders "
-                f"table and are left out: {_name_list(missing)}"
+                f"table and are left out: {name_list(missing)}"
             )
         it_rows = np.flatnonzero(has_item & (it_pos >= 0))
         it_item = pd.array(it_item_all.astype("str"), dtype="str")  # all rows; use it_rows
@@ -422,7 +253,7 @@ def lag_items(
     # (items first); -1 for events whose item no order in scope names. One hash pass over
     # both, on their Arrow strings as they are (no copies, no per-chunk dictionaries).
     ev_named = np.flatnonzero(~ev_item_na)
-    joint_codes = _factorize_text([(it_item, it_rows), (ev_item_col, ev_rows[ev_named])])
+    joint_codes = factorize_text([(it_item, it_rows), (ev_item_col, ev_rows[ev_named])])
     it_code = joint_codes[: len(it_rows)]
     n_item_codes = int(it_code.max()) + 1 if len(it_code) else 0
     ev_code = np.full(len(ev_rows), -1, dtype="int64")
@@ -430,7 +261,7 @@ def lag_items(
     ev_code[ev_code >= n_item_codes] = -1  # items no order in scope names
     del joint_codes
     # distinct (order, item) pairs
-    dup = _duplicated_pairs(it_o.astype("int64"), it_code)
+    dup = duplicated_pairs(it_o.astype("int64"), it_code)
     pair_row = it_rows[~dup]  # row in ``items``
     pair_o = it_o[~dup].astype("int64")
     pair_code = it_code[~dup].astype("int64")
@@ -439,7 +270,7 @@ def lag_items(
 
     # Pair each (order, item) with the item's action events, in time order.
     e_sel = np.flatnonzero(ev_code >= 0)
-    e_sorted = e_sel[_order_by(ev_code[e_sel], ev_at[e_sel])]  # by item, then time
+    e_sorted = e_sel[order_by(ev_code[e_sel], ev_at[e_sel])]  # by item, then time
     cnt = np.bincount(ev_code[e_sorted], minlength=n_item_codes)
     start = np.cumsum(cnt) - cnt
     reps = cnt[pair_code] if n_pairs else np.zeros(0, "int64")
@@ -460,7 +291,7 @@ def lag_items(
     del ev_l, o_l, early
     n_before_pair = np.bincount(p_pair[~eligible], minlength=n_pairs)
     el_pair, el_ev = p_pair[eligible], p_ev[eligible]
-    first = _segment_starts(el_pair)  # each pair's events are in time order: the earliest
+    first = segment_starts(el_pair)  # each pair's events are in time order: the earliest
     act_ev = np.full(n_pairs, -1, dtype="int64")  # index into ev_rows arrays
     act_ev[el_pair[first]] = el_ev[first]
     pair_acted = act_ev >= 0
@@ -471,16 +302,18 @@ def lag_items(
     agg_ev = np.flatnonzero(ev_item_na & ~ev_order_na)
     agg_o, agg_known = order_pos(ev_order_col.take(ev_rows[agg_ev]))
     if (~agg_known).any():
-        _warn(
+        warn_data(
             "lag: aggregate reports cite order(s) not in the orders table and are ignored: "
-            + _name_list(sorted(set(ev_order_col.take(ev_rows[agg_ev[~agg_known]]).astype("str"))))
+            + name_list(sorted(set(ev_order_col.take(ev_rows[agg_ev[~agg_known]]).astype("str"))))
         )
     agg_ev, agg_o = agg_ev[agg_o >= 0], agg_o[agg_o >= 0]
     coarse = np.maximum(o_prec[agg_o], ev_prec[agg_ev])
     eligible = _floor(ev_local[agg_ev], coarse) >= _floor(o_iss_local[agg_o], coarse)
     n_before_agg = np.bincount(agg_o[~eligible], minlength=n_orders)
     agg_ev, agg_o = agg_ev[eligible], agg_o[eligible]
-    n_items_col = pd.array(_column(events, "n_items", "Int64").take(ev_rows[agg_ev]), dtype="Int64")
+    n_items_col = pd.array(
+        column_or_na(events, "n_items", "Int64").take(ev_rows[agg_ev]), dtype="Int64"
+    )
     agg_n = n_items_col.to_numpy(dtype="float64", na_value=np.nan)
     ok = np.isfinite(agg_n) & (agg_n > 0)
     agg_ev, agg_o, agg_n = agg_ev[ok], agg_o[ok], agg_n[ok]
@@ -489,17 +322,17 @@ def lag_items(
     listed_0 = np.nan_to_num(listed_val, nan=0.0)
     over_named = listed_known & (n_named > listed_0)
     if over_named.any():
-        _warn(
+        warn_data(
             "lag: more items are named than the order lists (the named count is used as the "
-            f"population): {_name_list(np.asarray(order_ids)[over_named])}"
+            f"population): {name_list(np.asarray(order_ids)[over_named])}"
         )
     population = np.where(listed_known, np.fmax(listed_0, n_named), n_named).astype("float64")
     no_pop = population <= 0
     if len(agg_o) and no_pop[agg_o].any():
-        _warn(
+        warn_data(
             "lag: order(s) with aggregate reports but neither items_listed nor named items "
             "(no population to measure against) are skipped: "
-            + _name_list(sorted(set(np.asarray(order_ids)[agg_o[no_pop[agg_o]]])))
+            + name_list(sorted(set(np.asarray(order_ids)[agg_o[no_pop[agg_o]]])))
         )
     keep = ~no_pop[agg_o]
     agg_ev, agg_o, agg_n = agg_ev[keep], agg_o[keep], agg_n[keep]
@@ -521,16 +354,16 @@ def lag_items(
     uncapped = np.maximum(named_cum, tally_cm)
     over = listed_known[tl_o] & (uncapped > np.where(listed_known, listed_0, np.inf)[tl_o])
     if over.any():
-        _warn(
+        warn_data(
             "lag: the count of items acted on exceeds items_listed and is capped at it for: "
-            + _name_list(sorted(set(np.asarray(order_ids)[np.unique(tl_o[over])])))
+            + name_list(sorted(set(np.asarray(order_ids)[np.unique(tl_o[over])])))
         )
     acted_total = np.maximum(named_cum, np.minimum(tally_cm, population[tl_o]))
     surplus = acted_total - named_cum  # items acted on beyond the named ones
     prev = np.zeros(len(tl_o))
     if len(tl_o):
         prev[1:] = surplus[:-1]
-        prev[_segment_starts(tl_o)] = 0.0
+        prev[segment_starts(tl_o)] = 0.0
     d_surplus = surplus - prev
     last = np.ones(len(tl_o), dtype=bool)
     last[:-1] = tl_o[1:] != tl_o[:-1]
@@ -570,9 +403,9 @@ def lag_items(
     unnamed_left = np.maximum(unnamed - surplus_final, 0.0)
 
     # --- units per order ---------------------------------------------------------------------
-    days = (o_prec >= _DAY_US) | (unit == "days")
-    days[pair_o[acted_pairs][ev_prec[act_ev[acted_pairs]] >= _DAY_US]] = True
-    days[ar_o[ev_prec[ar_ev] >= _DAY_US]] = True
+    days = (o_prec >= DAY_US) | (unit == "days")
+    days[pair_o[acted_pairs][ev_prec[act_ev[acted_pairs]] >= DAY_US]] = True
+    days[ar_o[ev_prec[ar_ev] >= DAY_US]] = True
 
     # --- assemble ----------------------------------------------------------------------------
     cens_o = np.flatnonzero((unnamed_left > 1e-12) & ~no_pop)
@@ -588,17 +421,17 @@ def lag_items(
             return np.full(len(row_ev), fill, dtype="int64")
         return np.where(has_ev, arr[safe_ev], fill)
 
-    end_us = np.where(observed, take(ev_at, _NAT), as_of_us)
-    end_local = np.where(observed, take(ev_local, _NAT), as_of_local)
-    early_us = take(ev_early, _NAT)
-    early_local = take(ev_early_local, _NAT)
+    end_us = np.where(observed, take(ev_at, NAT_US), as_of_us)
+    end_local = np.where(observed, take(ev_local, NAT_US), as_of_local)
+    early_us = take(ev_early, NAT_US)
+    early_local = take(ev_early_local, NAT_US)
     start_us, start_local = o_iss_us[part_o], o_iss_local[part_o]
     in_days = days[part_o]
-    upper = _elapsed(start_us, start_local, end_us, end_local, in_days)
-    has_interval = observed & (early_us != _NAT)
+    upper = elapsed(start_us, start_local, end_us, end_local, in_days)
+    has_interval = observed & (early_us != NAT_US)
     lower = np.where(
         has_interval,
-        _elapsed(
+        elapsed(
             start_us,
             start_local,
             np.where(has_interval, early_us, start_us),
@@ -612,7 +445,7 @@ def lag_items(
     n_before = np.concatenate([n_before_pair, n_before_agg[ar_o], n_before_agg[cens_o]])
 
     approx_src = (
-        _column(events, "n_items_is_approximate", "boolean").take(ev_rows).fillna(False)
+        column_or_na(events, "n_items_is_approximate", "boolean").take(ev_rows).fillna(False)
     ).to_numpy(dtype=bool)
     approximate = np.concatenate(
         [np.zeros(n_n, bool), approx_src[ar_ev] if n_a else np.zeros(0, bool), np.zeros(n_c, bool)]
@@ -645,9 +478,8 @@ def lag_items(
     is_agg = np.arange(len(part_o)) >= n_n
     srt = np.lexsort((lag, ~observed, is_agg, order_rank[part_o]))
     # Each column is put in order and its source dropped at once, so the 4M-row output never
-    # sits in memory twice.
-    # (Before this change the action was read through the *sorted* has_ev mask from unsorted
-    # events, so some acted-on rows showed no action and some censored rows one.)
+    # sits in memory twice. (Before this change the action was read through the *sorted* has_ev
+    # mask from unsorted events, so some acted-on rows showed no action and some censored rows one.)
     action = np.where(has_ev, take(ev_kind, -1), -1)[srt]
     item_pos = np.concatenate([it_rows[~dup], np.full(n_a + n_c, -1, "int64")])[srt]
     ev_pos = np.where(has_ev, ev_rows[safe_ev] if len(ev_rows) else -1, -1)[srt]
@@ -657,26 +489,26 @@ def lag_items(
     columns = {
         "order_id": order_ids.take(part_o[srt]),
         "item_id": item_src.take(item_pos, allow_fill=True),
-        "basis": _str_take(("named", "aggregate"), is_agg[srt].astype(int)),
+        "basis": str_take(("named", "aggregate"), is_agg[srt].astype(int)),
     }
     del part_o, is_agg, item_pos, item_src, it_item
     columns["weight"] = weight[srt]
-    columns["issued_at"] = _ts_from_us(start_us[srt])
-    columns["actioned_at"] = _ts_from_us(np.where(observed, end_us[srt], _NAT))
+    columns["issued_at"] = ts_from_us(start_us[srt])
+    columns["actioned_at"] = ts_from_us(np.where(observed, end_us[srt], NAT_US))
     del weight, start_us, end_us
-    columns["action"] = _str_take(ACTION_EVENTS, action)
-    columns["action_order_id"] = _str_column_take(ev_order_col, ev_pos)
+    columns["action"] = str_take(ACTION_EVENTS, action)
+    columns["action_order_id"] = str_column_take(ev_order_col, ev_pos)
     del action, ev_pos
     columns["lag"] = lag[srt]
     columns["lag_lower"] = lower[srt]
     columns["lag_upper"] = upper[srt]
     del lag, lower, upper
-    columns["unit"] = _str_take(("hours", "days"), in_days[srt].astype(int))
+    columns["unit"] = str_take(("hours", "days"), in_days[srt].astype(int))
     columns["observed"] = observed
-    columns["censored_at"] = _ts_from_us(np.where(observed, _NAT, as_of_us))
+    columns["censored_at"] = ts_from_us(np.where(observed, NAT_US, as_of_us))
     columns["approximate"] = approximate[srt]
     columns["n_ignored_before_issued"] = pd.array(n_before[srt], dtype="Int64")
-    columns["notes"] = _str_take(note_labels, note_codes[srt])
+    columns["notes"] = str_take(note_labels, note_codes[srt])
     out = pd.DataFrame(columns, copy=False)
     # Named rows stay even at weight 0 (the item is listed; the note says why). Aggregate rows
     # are only made for positive weights.
@@ -765,8 +597,8 @@ def lag_summary(
     as_of_value = as_of.iloc[0] if len(as_of) else pd.NaT
     censor_lag = pd.Series(np.where(obs, np.nan, lag)).groupby(codes).max().reindex(range(n))
 
-    table = _km_grouped(codes, lag, obs, w, conf_level)
-    quant = {q: _quantiles_grouped(table, q, n) for q in (0.5, 0.25, 0.75)}
+    table = km_grouped(codes, lag, obs, w, conf_level)
+    quant = {q: quantiles_grouped(table, q, n) for q in (0.5, 0.25, 0.75)}
 
     # Deadlines, in hours after issued_at.
     dl_hours = np.full(n, np.nan)
@@ -778,8 +610,8 @@ def lag_summary(
         od = orders[["order_id", "deadline_at"]].dropna().drop_duplicates("order_id")
         pos = pd.Index(od["order_id"].astype("str")).get_indexer(pd.Index(uniq).astype("str"))
         has = pos >= 0
-        dl_us = _utc_us(od["deadline_at"])[np.maximum(pos, 0)] if len(od) else np.zeros(n, "int64")
-        hours = (dl_us - _utc_us(issued)).astype("float64") / _HOUR_US
+        dl_us = utc_us(od["deadline_at"])[np.maximum(pos, 0)] if len(od) else np.zeros(n, "int64")
+        hours = (dl_us - utc_us(issued)).astype("float64") / HOUR_US
         dl_hours = np.where(has, hours, dl_hours)
         basis = np.where(has, "deadline_at", basis)
     in_days = unit_col == "days"
@@ -859,7 +691,7 @@ def survival_curve(
         )
         lag = np.where(df["unit"].astype("str").to_numpy() == "hours", lag / 24.0, lag)
         unit_name = "days"
-    table = _km_grouped(
+    table = km_grouped(
         np.zeros(len(df), dtype="int64"),
         lag,
         df["observed"].to_numpy(dtype=bool),

@@ -31,29 +31,26 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
-from analysis.schema import EVENT_TYPES
-
-from .lag import (
-    _DAY_US,
-    _NAT,
-    _column,
-    _elapsed,
-    _label_codes,
-    _order_by,
-    _precision_us,
-    _segment_starts,
-    _str_column_take,
-    _str_take,
-    _ts_from_us,
+from analysis.core.arrays import (
+    column_or_na,
+    label_codes,
+    order_by,
+    segment_starts,
+    str_column_take,
+    str_take,
 )
-from .volume import (
+from analysis.core.periods import normalize_freq, period_ordinals, period_table
+from analysis.core.schema import EVENT_TYPES
+from analysis.core.times import (
+    DAY_US,
     DEFAULT_TZ,
-    _local_from_us,
-    _local_us,
-    _period_ordinals,
-    _utc_us,
-    normalize_freq,
-    period_table,
+    NAT_US,
+    elapsed,
+    local_from_us,
+    local_us,
+    precision_us,
+    ts_from_us,
+    utc_us,
 )
 
 PAIRS = {"withheld": ("withheld", "restored"), "suspended": ("suspended", "reinstated")}
@@ -92,20 +89,20 @@ def _anomaly_frame(
 ) -> pd.DataFrame:
     """Anomaly rows for ``events`` positions ``rows``; reason ``labels[code]``."""
     rows = np.asarray(rows, dtype="int64")
-    related = np.full(len(rows), _NAT, "int64") if related_us is None else related_us
+    related = np.full(len(rows), NAT_US, "int64") if related_us is None else related_us
     return pd.DataFrame(
         {
-            "item_id": pd.array(_column(events, "item_id").take(rows), dtype="str"),
-            "order_id": pd.array(_column(events, "order_id").take(rows), dtype="str"),
-            "event": pd.array(_column(events, "event").take(rows), dtype="str"),
-            "at": _ts_from_us(_utc_us(events["at"].take(rows))),
-            "related_at": _ts_from_us(related),
-            "source_file": pd.array(_column(events, "source_file").take(rows), dtype="str"),
+            "item_id": pd.array(column_or_na(events, "item_id").take(rows), dtype="str"),
+            "order_id": pd.array(column_or_na(events, "order_id").take(rows), dtype="str"),
+            "event": pd.array(column_or_na(events, "event").take(rows), dtype="str"),
+            "at": ts_from_us(utc_us(events["at"].take(rows))),
+            "related_at": ts_from_us(related),
+            "source_file": pd.array(column_or_na(events, "source_file").take(rows), dtype="str"),
             "source_row": pd.array(
-                _column(events, "source_row", "Int64").take(rows), dtype="Int64"
+                column_or_na(events, "source_row", "Int64").take(rows), dtype="Int64"
             ),
-            "source_url": pd.array(_column(events, "source_url").take(rows), dtype="str"),
-            "reason": _str_take(labels, codes),
+            "source_url": pd.array(column_or_na(events, "source_url").take(rows), dtype="str"),
+            "reason": str_take(labels, codes),
         }
     )
 
@@ -113,7 +110,7 @@ def _anomaly_frame(
 def _anomaly_part(events, rows, labels, codes, related_us=None) -> tuple:
     """Anomalies kept as arrays until the end (one frame is built, after one sort)."""
     rows = np.asarray(rows, dtype="int64")
-    related = np.full(len(rows), _NAT, "int64") if related_us is None else related_us
+    related = np.full(len(rows), NAT_US, "int64") if related_us is None else related_us
     return rows, list(labels), np.asarray(codes, dtype="int64"), np.asarray(related, "int64")
 
 
@@ -131,7 +128,7 @@ def _finish_anomalies(events: pd.DataFrame, prep: dict, parts: list[tuple]) -> p
     codes = np.concatenate(codes) if codes else np.zeros(0, "int64")
     item = prep["item"][rows]
     item = np.where(item >= 0, item, np.iinfo("int64").max)
-    srt = _order_by(item, prep["at"][rows])
+    srt = order_by(item, prep["at"][rows])
     return _anomaly_frame(events, rows[srt], labels, codes[srt], related[srt])
 
 
@@ -143,13 +140,13 @@ def _finish_anomalies(events: pd.DataFrame, prep: dict, parts: list[tuple]) -> p
 def _prepare(events: pd.DataFrame) -> dict:
     """Per-row codes shared by the sequence passes, and one sort of the named events by
     (item, time, event type): at equal times a block comes before its restoration."""
-    item, _ = pd.factorize(_column(events, "item_id"), use_na_sentinel=True)
+    item, _ = pd.factorize(column_or_na(events, "item_id"), use_na_sentinel=True)
     item = np.asarray(item, dtype="int64")
-    kind = _label_codes(events["event"], EVENT_TYPES)
-    at = _utc_us(events["at"])
-    named = np.flatnonzero((item >= 0) & (kind >= 0) & (at != _NAT))
+    kind = label_codes(events["event"], EVENT_TYPES)
+    at = utc_us(events["at"])
+    named = np.flatnonzero((item >= 0) & (kind >= 0) & (at != NAT_US))
     # EVENT_TYPES order: withheld, restored, suspended, reinstated, deleted
-    order = _order_by(item[named], at[named] * 8 + kind[named])
+    order = order_by(item[named], at[named] * 8 + kind[named])
     return {"item": item, "kind": kind, "at": at, "sorted": named[order]}
 
 
@@ -164,14 +161,14 @@ def _named_sequence(
     codes, at, is_end = prep["item"][rows], prep["at"][rows], prep["kind"][rows] == e_code
 
     # exact duplicates (same item, event, time): merged silently
-    same = ~_segment_starts(codes)
+    same = ~segment_starts(codes)
     dup = same.copy()
     dup[1:] &= (at[1:] == at[:-1]) & (is_end[1:] == is_end[:-1])
     rows, codes, at, is_end = rows[~dup], codes[~dup], at[~dup], is_end[~dup]
     n = len(rows)
 
     # repeats: the same event again with nothing in between
-    run = ~_segment_starts(codes)
+    run = ~segment_starts(codes)
     run[1:] &= is_end[1:] == is_end[:-1]
     anomalies = []
     if run.any():
@@ -188,7 +185,7 @@ def _named_sequence(
         )
     keep = ~run
     rows, codes, at, is_end = rows[keep], codes[keep], at[keep], is_end[keep]
-    leading = _segment_starts(codes) & is_end
+    leading = segment_starts(codes) & is_end
     if leading.any():
         idx = np.flatnonzero(leading)
         anomalies.append(
@@ -206,37 +203,37 @@ def _named_sequence(
         return None, anomalies
 
     # Each item now alternates start, end, start, ... beginning with a start.
-    prec = _precision_us(_column(events, "time_precision"))[rows]
-    local = _local_from_us(at, tz)  # ``at`` is ``events["at"]`` at ``rows``, in microseconds
+    prec = precision_us(column_or_na(events, "time_precision"))[rows]
+    local = local_from_us(at, tz)  # ``at`` is ``events["at"]`` at ``rows``, in microseconds
     starts = np.flatnonzero(~is_end)
     nxt, nxt2 = starts + 1, starts + 2
     has_end = (nxt < n) & (codes[np.minimum(nxt, n - 1)] == codes[starts])
     has_rb = has_end & (nxt2 < n) & (codes[np.minimum(nxt2, n - 1)] == codes[starts])
     end_i = np.where(has_end, nxt, starts)
-    end_at = np.where(has_end, at[end_i], _NAT)
-    in_days = (prec[starts] >= _DAY_US) | (has_end & (prec[end_i] >= _DAY_US))
+    end_at = np.where(has_end, at[end_i], NAT_US)
+    in_days = (prec[starts] >= DAY_US) | (has_end & (prec[end_i] >= DAY_US))
     duration = np.where(
         has_end,
-        _elapsed(at[starts], local[starts], at[end_i], local[end_i], in_days),
+        elapsed(at[starts], local[starts], at[end_i], local[end_i], in_days),
         np.nan,
     )
-    new_item = _segment_starts(codes[starts])
+    new_item = segment_starts(codes[starts])
     episode = np.arange(len(starts)) - np.maximum.accumulate(
         np.where(new_item, np.arange(len(starts)), 0)
     )
     episode = episode + 1
     eps = pd.DataFrame(
         {
-            "item_id": _str_column_take(_column(events, "item_id"), rows[starts]),
-            "order_id": _str_column_take(_column(events, "order_id"), rows[starts]),
-            "basis": _str_take(("named",), np.zeros(len(starts), "int64")),
+            "item_id": str_column_take(column_or_na(events, "item_id"), rows[starts]),
+            "order_id": str_column_take(column_or_na(events, "order_id"), rows[starts]),
+            "basis": str_take(("named",), np.zeros(len(starts), "int64")),
             "episode": episode.astype("int64"),
             "reblock": episode > 1,
-            "withheld_at": _ts_from_us(at[starts]),
-            "restored_at": _ts_from_us(end_at),
+            "withheld_at": ts_from_us(at[starts]),
+            "restored_at": ts_from_us(end_at),
             "duration": duration,
-            "unit": _str_take(("hours", "days"), np.where(has_end, in_days.astype(int), -1)),
-            "reblocked_at": _ts_from_us(np.where(has_rb, at[np.minimum(nxt2, n - 1)], _NAT)),
+            "unit": str_take(("hours", "days"), np.where(has_end, in_days.astype(int), -1)),
+            "reblocked_at": ts_from_us(np.where(has_rb, at[np.minimum(nxt2, n - 1)], NAT_US)),
             "n_items": np.ones(len(starts), dtype="int64"),
             "approximate": np.zeros(len(starts), dtype=bool),
         }
@@ -255,24 +252,24 @@ def _aggregate_sequence(
     """(list of episode frames, list of anomaly frames) for aggregate reports."""
     s_code, e_code = EVENT_TYPES.index(start), EVENT_TYPES.index(end)
     kind = prep["kind"]
-    n_items = pd.array(_column(events, "n_items", "Int64"), dtype="Int64")
+    n_items = pd.array(column_or_na(events, "n_items", "Int64"), dtype="Int64")
     sel = np.flatnonzero(
         (prep["item"] < 0)
-        & _column(events, "order_id").notna().to_numpy()
+        & column_or_na(events, "order_id").notna().to_numpy()
         & ((kind == s_code) | (kind == e_code))
-        & (prep["at"] != _NAT)
+        & (prep["at"] != NAT_US)
         & (n_items.to_numpy(dtype="float64", na_value=0) > 0)
     )
     if not len(sel):
         return [], []
     sub_end = kind[sel] == e_code
     at = prep["at"][sel]
-    prec = _precision_us(_column(events, "time_precision").take(sel))
+    prec = precision_us(column_or_na(events, "time_precision").take(sel))
     n_arr = n_items[sel].to_numpy(dtype="int64")
     approx = (
-        _column(events, "n_items_is_approximate", "boolean").take(sel).fillna(False)
+        column_or_na(events, "n_items_is_approximate", "boolean").take(sel).fillna(False)
     ).to_numpy(dtype=bool)
-    oid = _column(events, "order_id").take(sel).astype("str").to_numpy(dtype=object)
+    oid = column_or_na(events, "order_id").take(sel).astype("str").to_numpy(dtype=object)
     order = np.lexsort((sub_end, at, oid))
     rows: list[dict] = []
     bad: list[tuple[int, str]] = []
@@ -333,7 +330,7 @@ def _aggregate_sequence(
                             "n": take,
                             "episode": ep,
                             "approx": w_ap or ap,
-                            "reblocked_at": _NAT,
+                            "reblocked_at": NAT_US,
                         }
                     )
                     pending.append(len(restored) - 1)
@@ -351,12 +348,12 @@ def _aggregate_sequence(
                     "order_id": o,
                     "w_at": w_at,
                     "w_prec": w_prec,
-                    "r_at": _NAT,
+                    "r_at": NAT_US,
                     "r_prec": 0,
                     "n": w_n,
                     "episode": ep,
                     "approx": w_ap,
-                    "reblocked_at": _NAT,
+                    "reblocked_at": NAT_US,
                 }
             )
     anomalies = []
@@ -368,25 +365,25 @@ def _aggregate_sequence(
     r = pd.DataFrame(rows)
     w_at = r["w_at"].to_numpy(dtype="int64")
     r_at = r["r_at"].to_numpy(dtype="int64")
-    has_end = r_at != _NAT
-    in_days = (r["w_prec"].to_numpy() >= _DAY_US) | (has_end & (r["r_prec"].to_numpy() >= _DAY_US))
-    w_local = _local_us(_ts_from_us(w_at), tz)
-    r_local = _local_us(_ts_from_us(np.where(has_end, r_at, w_at)), tz)
+    has_end = r_at != NAT_US
+    in_days = (r["w_prec"].to_numpy() >= DAY_US) | (has_end & (r["r_prec"].to_numpy() >= DAY_US))
+    w_local = local_us(ts_from_us(w_at), tz)
+    r_local = local_us(ts_from_us(np.where(has_end, r_at, w_at)), tz)
     duration = np.where(
-        has_end, _elapsed(w_at, w_local, np.where(has_end, r_at, w_at), r_local, in_days), np.nan
+        has_end, elapsed(w_at, w_local, np.where(has_end, r_at, w_at), r_local, in_days), np.nan
     )
     eps = pd.DataFrame(
         {
             "item_id": pd.array([None] * len(r), dtype="str"),
             "order_id": pd.array(r["order_id"].to_numpy(dtype=object), dtype="str"),
-            "basis": _str_take(("aggregate",), np.zeros(len(r), "int64")),
+            "basis": str_take(("aggregate",), np.zeros(len(r), "int64")),
             "episode": r["episode"].to_numpy(dtype="int64"),
             "reblock": r["episode"].to_numpy() > 1,
-            "withheld_at": _ts_from_us(w_at),
-            "restored_at": _ts_from_us(r_at),
+            "withheld_at": ts_from_us(w_at),
+            "restored_at": ts_from_us(r_at),
             "duration": duration,
-            "unit": _str_take(("hours", "days"), np.where(has_end, in_days.astype(int), -1)),
-            "reblocked_at": _ts_from_us(r["reblocked_at"].to_numpy(dtype="int64")),
+            "unit": str_take(("hours", "days"), np.where(has_end, in_days.astype(int), -1)),
+            "reblocked_at": ts_from_us(r["reblocked_at"].to_numpy(dtype="int64")),
             "n_items": r["n"].to_numpy(dtype="int64"),
             "approximate": r["approx"].to_numpy(dtype=bool),
         }
@@ -464,10 +461,10 @@ def episodes(
     if orders is not None and len(orders):
         issued = orders[["order_id", "issued_at"]].dropna().drop_duplicates("order_id")
         pos = pd.Index(issued["order_id"].astype("str")).get_indexer(out["order_id"])
-        iss_us = _utc_us(issued["issued_at"])
-        out["issued_at"] = _ts_from_us(np.where(pos >= 0, iss_us[np.maximum(pos, 0)], _NAT))
+        iss_us = utc_us(issued["issued_at"])
+        out["issued_at"] = ts_from_us(np.where(pos >= 0, iss_us[np.maximum(pos, 0)], NAT_US))
     else:
-        out["issued_at"] = _ts_from_us(np.full(len(out), _NAT, "int64"))
+        out["issued_at"] = ts_from_us(np.full(len(out), NAT_US, "int64"))
     return out.reset_index(drop=True)[EPISODE_COLUMNS]
 
 
@@ -493,8 +490,8 @@ def anomalies(events: pd.DataFrame, *, tz: str = DEFAULT_TZ) -> pd.DataFrame:
         parts.extend(named)
         parts.extend(agg)
     if "at_earliest" in events.columns:
-        early = _utc_us(events["at_earliest"])
-        bad = np.flatnonzero((early != _NAT) & (prep["at"] != _NAT) & (early > prep["at"]))
+        early = utc_us(events["at_earliest"])
+        bad = np.flatnonzero((early != NAT_US) & (prep["at"] != NAT_US) & (early > prep["at"]))
         if len(bad):
             labels = ["at_earliest is later than at (the interval is backwards)"]
             parts.append(_anomaly_part(events, bad, labels, np.zeros(len(bad)), early[bad]))
@@ -617,7 +614,7 @@ def reversal_summary(
     if key_cols and key_cols[0] == "period":
         # Counts use first blocks, so they fall in the period of the first block; gaps fall in
         # the period their own block started.
-        key = _period_ordinals(_local_us(eps["withheld_at"], tz)[keep], code)
+        key = period_ordinals(local_us(eps["withheld_at"], tz)[keep], code)
     elif key_cols:
         key = g
     else:
@@ -638,7 +635,7 @@ def reversal_summary(
     has_hours = np.bincount(gk[restored & unit_hours], minlength=k) > 0
     dur = np.where(has_days[gk] & unit_hours, dur / 24.0, dur)
     idx = np.flatnonzero(restored & np.isfinite(dur))
-    idx = idx[_order_by(gk[idx], dur[idx])]  # by group, then duration (lexsort order)
+    idx = idx[order_by(gk[idx], dur[idx])]  # by group, then duration (lexsort order)
     bounds = np.searchsorted(gk[idx], np.arange(k + 1))
     medians = np.array(
         [
@@ -658,7 +655,7 @@ def reversal_summary(
                 "items_reversed": reversed_.round(9),
                 "share_reversed": np.where(withheld > 0, reversed_ / withheld, np.nan),
                 "median_time_to_reversal": medians,
-                "unit": _str_take(("days", "hours"), unit_names),
+                "unit": str_take(("days", "hours"), unit_names),
                 "reblocked": reblocked_n.round(9),
                 "reblocked_share": np.where(reversed_ > 0, reblocked_n / reversed_, np.nan),
             }

@@ -74,7 +74,7 @@ def _check_inputs(durations, observed, weights) -> tuple[np.ndarray, np.ndarray,
     return t, d, w
 
 
-def _km_grouped(
+def km_grouped(
     groups: np.ndarray,
     durations: np.ndarray,
     observed: np.ndarray,
@@ -165,7 +165,7 @@ def kaplan_meier(durations, observed, weights=None, *, conf_level: float = 0.95)
     Empty input gives an empty frame with these columns.
     """
     t, d, w = _check_inputs(durations, observed, weights)
-    table = _km_grouped(np.zeros(len(t), dtype="int64"), t, d, w, conf_level)
+    table = km_grouped(np.zeros(len(t), dtype="int64"), t, d, w, conf_level)
     return table.drop(columns="group").reset_index(drop=True)
 
 
@@ -201,8 +201,8 @@ def km_quantile(km: pd.DataFrame, q: float = 0.5) -> tuple[float, float, float]:
     )
 
 
-def _quantiles_grouped(table: pd.DataFrame, q: float, n_groups: int) -> pd.DataFrame:
-    """Per-group quantile (estimate, lower, upper) from a :func:`_km_grouped` table.
+def quantiles_grouped(table: pd.DataFrame, q: float, n_groups: int) -> pd.DataFrame:
+    """Per-group quantile (estimate, lower, upper) from a :func:`km_grouped` table.
 
     Returns a frame indexed 0..n_groups-1 with columns ``estimate``, ``lower``, ``upper``
     (NaN where not reached or where the group has no rows).

@@ -8,40 +8,13 @@ at 00:30 IST on 1 February is a February order, although it is 31 January in UTC
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_TZ = "Asia/Kolkata"
-
-_DAY_US = 86_400_000_000
-
-#: Accepted ``freq`` spellings -> canonical code.
-FREQS = {
-    "D": "D",
-    "DAY": "D",
-    "W": "W",
-    "WEEK": "W",
-    "M": "M",
-    "MS": "M",
-    "ME": "M",
-    "MONTH": "M",
-    "Q": "Q",
-    "QS": "Q",
-    "QE": "Q",
-    "QUARTER": "Q",
-    "H": "H",
-    "6M": "H",
-    "HALF": "H",
-    "HALF-YEAR": "H",
-    "Y": "Y",
-    "YS": "Y",
-    "YE": "Y",
-    "A": "Y",
-    "YEAR": "Y",
-}
+from analysis.core.periods import normalize_freq, period_ordinals, period_table
+from analysis.core.times import DEFAULT_TZ, as_utc, end_bound_exclusive, local_us, start_bound
 
 BY_COLUMNS = ("country", "platform", "authority", "legal_basis")
 
@@ -57,155 +30,6 @@ VOLUME_COLUMNS = [
     "cumulative_items",
     "partial",
 ]
-
-
-def normalize_freq(freq: str) -> str:
-    """Canonical period code (``D``, ``W``, ``M``, ``Q``, ``H``, ``Y``) for a ``freq`` spelling."""
-    code = FREQS.get(str(freq).strip().upper())
-    if code is None:
-        raise ValueError(
-            f"freq {freq!r} is not one of D (day), W (ISO week), M (month), Q (quarter), "
-            "H (half-year), Y (year)"
-        )
-    return code
-
-
-# ----------------------------------------------------------------------------------------------
-# Time helpers shared by the metrics modules (all vectorised; int64 microseconds)
-# ----------------------------------------------------------------------------------------------
-
-
-def _as_utc(values) -> pd.Series:
-    """A Series of UTC timestamps at microsecond resolution; naive values are taken as UTC."""
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if not isinstance(s.dtype, pd.DatetimeTZDtype) or str(s.dtype.tz) != "UTC":
-        s = pd.to_datetime(s, utc=True)
-    return s.dt.as_unit("us")
-
-
-def _utc_us(values) -> np.ndarray:
-    """int64 microseconds since the epoch (UTC); NaT becomes the int64 minimum."""
-    return _as_utc(values).to_numpy(dtype="datetime64[us]").view("int64")
-
-
-def _local_us(values, tz: str) -> np.ndarray:
-    """int64 microseconds of the *local wall-clock* time in ``tz`` (NaT -> int64 minimum)."""
-    local = _as_utc(values).dt.tz_convert(tz).dt.tz_localize(None)
-    return local.to_numpy(dtype="datetime64[us]").view("int64")
-
-
-def _local_from_us(us: np.ndarray, tz: str) -> np.ndarray:
-    """:func:`_local_us` of int64 UTC microseconds (the int64 minimum is NaT); only the values
-    that are not NaT are converted, so an all-NaT column costs nothing."""
-    us = np.asarray(us, dtype="int64")
-    nat = np.iinfo("int64").min
-    out = np.full(len(us), nat, dtype="int64")
-    ok = us != nat
-    if ok.any():
-        stamps = pd.DatetimeIndex(us[ok].view("datetime64[us]")).tz_localize("UTC")
-        local = stamps.tz_convert(tz).tz_localize(None)
-        out[ok] = local.to_numpy(dtype="datetime64[us]").view("int64")
-    return out
-
-
-def _local_days(values, tz: str) -> np.ndarray:
-    """Local calendar date as whole days since 1970-01-01 (int64; meaningless where NaT)."""
-    return _local_us(values, tz) // _DAY_US
-
-
-def _parse_instant(value, tz: str) -> tuple[pd.Timestamp, bool]:
-    """Parse a user-given time. Returns (UTC instant, given as a date only).
-
-    Naive values are local time in ``tz``. A ``datetime.date``, a string of at most 10
-    characters (``"2021-02-28"``) or a naive midnight counts as "a date only".
-    """
-    date_only = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    if isinstance(value, str) and len(value.strip()) <= 10:
-        date_only = True
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        if ts == ts.normalize():
-            date_only = True
-        ts = ts.tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
-    return ts.tz_convert("UTC").as_unit("us"), date_only
-
-
-def _start_bound(value, tz: str) -> pd.Timestamp:
-    """Inclusive lower bound (UTC) for a user ``start``."""
-    return _parse_instant(value, tz)[0]
-
-
-def _end_bound_exclusive(value, tz: str) -> pd.Timestamp:
-    """Exclusive upper bound (UTC) for a user ``end``: a date includes that whole local day."""
-    ts, date_only = _parse_instant(value, tz)
-    if date_only:
-        next_day = ts.tz_convert(tz).tz_localize(None).normalize() + pd.Timedelta(days=1)
-        ts = next_day.tz_localize(tz, nonexistent="shift_forward", ambiguous=True).tz_convert("UTC")
-        return ts.as_unit("us")
-    return ts + pd.Timedelta(microseconds=1)
-
-
-def _period_ordinals(local_us: np.ndarray, code: str) -> np.ndarray:
-    """Integer period number of each local wall-clock time (consecutive periods differ by 1)."""
-    days = local_us // _DAY_US
-    if code == "D":
-        return days
-    if code == "W":  # ISO weeks start on Monday; 1970-01-01 was a Thursday
-        return (days + 3) // 7
-    months = local_us.astype("datetime64[us]").astype("datetime64[M]").astype("int64")
-    return months // {"M": 1, "Q": 3, "H": 6, "Y": 12}[code]
-
-
-def _period_start_local(ordinals: np.ndarray, code: str) -> np.ndarray:
-    """Local wall-clock start (datetime64[us]) of each period ordinal."""
-    ordinals = np.asarray(ordinals, dtype="int64")
-    if code == "D":
-        return ordinals.astype("datetime64[D]").astype("datetime64[us]")
-    if code == "W":
-        return (ordinals * 7 - 3).astype("datetime64[D]").astype("datetime64[us]")
-    months = ordinals * {"M": 1, "Q": 3, "H": 6, "Y": 12}[code]
-    return months.astype("datetime64[M]").astype("datetime64[us]")
-
-
-def _period_labels(ordinals: np.ndarray, code: str) -> list[str]:
-    starts = pd.DatetimeIndex(_period_start_local(ordinals, code))
-    if code == "D":
-        return list(starts.strftime("%Y-%m-%d"))
-    if code == "W":
-        iso = starts.isocalendar()
-        return [f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=True)]
-    if code == "M":
-        return list(starts.strftime("%Y-%m"))
-    years = starts.year
-    if code == "Q":
-        return [f"{y}-Q{(m - 1) // 3 + 1}" for y, m in zip(years, starts.month, strict=True)]
-    if code == "H":
-        return [f"{y}-H{(m - 1) // 6 + 1}" for y, m in zip(years, starts.month, strict=True)]
-    return [str(y) for y in years]
-
-
-def _localize_starts(local: np.ndarray, tz: str) -> pd.DatetimeIndex:
-    idx = pd.DatetimeIndex(local)
-    return (
-        idx.tz_localize(tz, nonexistent="shift_forward", ambiguous=np.ones(len(idx), dtype=bool))
-        .tz_convert("UTC")
-        .as_unit("us")
-    )
-
-
-def period_table(ordinals, code: str, tz: str) -> pd.DataFrame:
-    """``period`` label, ``period_start`` and ``period_end`` (UTC; end exclusive) per ordinal."""
-    ordinals = np.asarray(ordinals, dtype="int64")
-    start = _localize_starts(_period_start_local(ordinals, code), tz)
-    end = _localize_starts(_period_start_local(ordinals + 1, code), tz)
-    return pd.DataFrame(
-        {
-            "ordinal": ordinals,
-            "period": pd.array(_period_labels(ordinals, code), dtype="str"),
-            "period_start": start,
-            "period_end": end,
-        }
-    )
 
 
 def _as_list(value) -> list | None:
@@ -283,7 +107,7 @@ def volume(
         if c not in cols:
             cols.append(c)
     o = orders.reindex(columns=cols).copy()
-    o["issued_at"] = _as_utc(o["issued_at"])
+    o["issued_at"] = as_utc(o["issued_at"])
     keep = o["issued_at"].notna().to_numpy().copy()
     countries = _as_list(country)
     if countries is not None:
@@ -293,8 +117,8 @@ def volume(
     if platforms is not None:
         wanted = {str(p).strip().lower() for p in platforms}
         keep &= o["platform"].astype("str").str.strip().str.lower().isin(wanted).to_numpy()
-    lo = _start_bound(start, tz) if start is not None else None
-    hi_exclusive = _end_bound_exclusive(end, tz) if end is not None else None
+    lo = start_bound(start, tz) if start is not None else None
+    hi_exclusive = end_bound_exclusive(end, tz) if end is not None else None
     if lo is not None:
         keep &= (o["issued_at"] >= lo).to_numpy()
     if hi_exclusive is not None:
@@ -320,18 +144,18 @@ def volume(
     ).astype("int64")
     o["_listed"] = has_listed.astype("int64")
     o["_unknown"] = (~has_listed & (n_named.to_numpy() == 0)).astype("int64")
-    o["ordinal"] = _period_ordinals(_local_us(o["issued_at"], tz), code)
+    o["ordinal"] = period_ordinals(local_us(o["issued_at"], tz), code)
 
     # Range of periods.
     if lo is not None:
-        first = int(_period_ordinals(_local_us(pd.Series([lo]), tz), code)[0])
+        first = int(period_ordinals(local_us(pd.Series([lo]), tz), code)[0])
     elif len(o):
         first = int(o["ordinal"].min())
     else:
         first = None
     if hi_exclusive is not None:
         last_instant = hi_exclusive - pd.Timedelta(microseconds=1)
-        last = int(_period_ordinals(_local_us(pd.Series([last_instant]), tz), code)[0])
+        last = int(period_ordinals(local_us(pd.Series([last_instant]), tz), code)[0])
     elif len(o):
         last = int(o["ordinal"].max())
     else:

@@ -1,0 +1,25 @@
+"""The two kinds of problem the package reports to its users.
+
+* :class:`InputError`: the inputs cannot be used (a file, ``sources.toml``, a header, an
+  argument). The message is one sentence naming the file, row, column and value; the CLI prints
+  it without a traceback and exits 2.
+* :class:`MetricWarning`: a data problem a step worked around (the message names the orders or
+  items), raised as a warning so the numbers still come out and the reader is told why.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+
+class InputError(Exception):
+    """A problem with the inputs that the user must fix; the message is one clear sentence."""
+
+
+class MetricWarning(UserWarning):
+    """A data problem a metric worked around (the message names the orders or items)."""
+
+
+def warn_data(message: str) -> None:
+    """Warn with :class:`MetricWarning`, attributed to the caller of the function that warns."""
+    warnings.warn(message, MetricWarning, stacklevel=3)

@@ -1,0 +1,444 @@
+"""The three questions, answered once: shared by the notebooks and ``takedowns metrics``.
+
+Each ``answer_*`` function takes the processed tables and the report parameters, calls the
+metric functions, and returns an :class:`Answer`: the table the CLI prints and the notebook
+shows, the frames its chart draws, and the sentences a story would quote. Nothing here reads raw
+files or cleans data; nothing here draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from analysis import metrics
+from analysis.clean.combine import EVENT_KEY, sort_table
+from analysis.core import paths
+from analysis.core.errors import InputError
+from analysis.core.times import DEFAULT_TZ, as_of_instant, end_bound_exclusive, start_bound
+from analysis.ingest.sources import SOURCES_FILE, source_sha256
+from analysis.report import privacy
+from analysis.report.wording import fmt_date, fmt_duration, fmt_int, fmt_share, phrase
+from analysis.store.processed import read_manifest, read_tables
+
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass
+class Answer:
+    """What one question's report shows: a table, chart inputs and quotable sentences."""
+
+    table: pd.DataFrame
+    title: str  # the chart title: the finding, short
+    headline: str  # the sentence a story would quote
+    findings: list[str] = field(default_factory=list)  # one sentence per order or period
+    n: int = 0  # what N counts: orders (volume) or items (lag, reversals)
+    method: str = ""
+    frames: dict = field(default_factory=dict)  # further frames the chart or notebook shows
+    as_of: pd.Timestamp | None = None
+    source: str = ""  # where the numbers come from, when not the orders data
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load(
+    data_dir: str | Path | None = None,
+    *,
+    redact_handles: bool = False,
+    engine: str = "pandas",
+    checks_dataset: str | Path | Literal[False] | None = None,
+) -> Tables:
+    """The processed tables, checked to be present and built from the current raw files.
+
+    With ``redact_handles`` every account not on ``raw/public-accounts.csv`` (and its tweets) is
+    replaced by a pseudonym before anything else sees the tables (see
+    :mod:`analysis.report.privacy`).
+    Raises :class:`InputError` naming the command to run when ``processed/`` is missing, was
+    left by an interrupted run, or is older than a raw file.
+
+    A **checks dataset** (``takedowns append``; docs/scale.md) adds its events to ``events``:
+    ``checks_dataset`` names its folder; by default ``processed/datasets/checks/`` is used when
+    it exists; ``False`` leaves it out. Its events (tracking withholding in India) are
+    computed by ``engine`` (``pandas``, ``duckdb`` or ``dask``: the same rows whichever),
+    merged with the cleaned events (an event already there is not added twice) and put in the
+    order ``takedowns clean`` gives events, so the lag and reversal answers include them. They
+    are redacted like every other row.
+    """
+    from analysis.scale import dataset, engines
+
+    base = Path(data_dir) if data_dir else paths.data_dir()
+    processed, raw = base / "processed", base / "raw"
+    try:
+        engines.check_engine(engine)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    if checks_dataset is False:
+        checks_path = None
+    elif checks_dataset:
+        checks_path = Path(checks_dataset)
+        if not checks_path.is_dir():
+            raise InputError(f"checks_dataset {checks_path} is not a folder; see docs/scale.md")
+    else:
+        checks_path = paths.dataset_dir("checks", base)
+    try:
+        manifest = read_manifest(processed)
+        stale = _stale_sources(raw, manifest)
+        if stale:
+            raise InputError(
+                f"{processed} is older than {stale} in {raw}; run `takedowns clean` "
+                "(or `make report`) to rebuild it"
+            )
+        tables = read_tables(processed)
+        allowed = privacy.allow_list(base) if redact_handles else set()
+    except InputError as err:
+        # Raised afresh here, so a notebook's traceback is two frames (its cell, this line)
+        # ending in the sentence that names the command, not a walk through the store.
+        raise InputError(str(err)) from None
+    if checks_path is not None and dataset.data_files(checks_path):
+        more = engines.events_from_checks(checks_path, engine=engine)
+        tables["events"] = _merge_events(tables["events"], more)
+    if redact_handles:
+        tables = privacy.redact(tables, allowed)
+    return tables
+
+
+def _merge_events(events: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """Cleaned events plus a dataset's, without exact repeats (:data:`combine.EVENT_KEY`, the
+    first kept), in the order ``takedowns clean`` sorts events (ties keep their order)."""
+    both = pd.concat([events, more.astype(events.dtypes.to_dict())], ignore_index=True)
+    return sort_table("events", both, ~both.duplicated(EVENT_KEY, keep="first").to_numpy())
+
+
+def data_fingerprint(data_dir: str | Path | None = None) -> str:
+    """Identifies everything the reports read: the cleaned tables' run id, the allow-list and,
+    when there is one, the checks dataset's files (their names are content hashes)."""
+    from analysis.scale import dataset
+
+    base = Path(data_dir) if data_dir else paths.data_dir()
+    run_id = read_manifest(base / "processed")["run_id"]
+    allow = base / "raw" / privacy.ALLOW_LIST
+    text = f"{run_id}:{_sha256(allow)[:16] if allow.is_file() else 'no-allow-list'}"
+    checks = paths.dataset_dir("checks", base)
+    if dataset.data_files(checks):
+        text += f":checks-{dataset.fingerprint(checks)}"
+    return text
+
+
+def _stale_sources(raw: Path, manifest: dict) -> str | None:
+    if not raw.is_dir():
+        return None  # processed data shipped without raw files: nothing to compare
+    toml = raw / SOURCES_FILE
+    if toml.is_file() and _sha256(toml) != manifest.get("sources_toml_sha256"):
+        return SOURCES_FILE
+    for source in manifest["sources"]:
+        path = raw / source["path"]  # a file, or a folder of files (Lumen, X lookups)
+        if not path.exists() or source_sha256(path) != source["sha256"]:
+            return source["path"]
+    return None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- shared parameters -------------------------------------------------------------------------
+
+
+def as_of_time(tables: Tables, as_of: str | None, tz: str = DEFAULT_TZ) -> pd.Timestamp:
+    """``as_of`` as a UTC instant; blank means the latest date anything in the data happened.
+
+    A date means the *end* of that local day, so events on the as-of day count.
+    """
+    if as_of:
+        return as_of_instant(as_of, tz)
+    times = [tables["orders"]["issued_at"], tables["events"]["at"]]
+    latest = pd.concat(times).max()
+    if pd.isna(latest):
+        raise InputError("the processed tables hold no orders or events; nothing to report")
+    local = latest.tz_convert(tz).normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return local.tz_convert("UTC")
+
+
+def select_orders(
+    tables: Tables,
+    *,
+    country: str | None = None,
+    platform: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> Tables:
+    """The tables restricted to orders of one country/platform issued in [start, end] (local)."""
+    orders = tables["orders"]
+    keep = pd.Series(True, index=orders.index)
+    if country:
+        keep &= orders["country"].str.upper() == country.upper()
+    if platform:
+        keep &= orders["platform"].str.lower() == platform.lower()
+    if start:
+        keep &= orders["issued_at"] >= start_bound(start, tz)
+    if end:
+        keep &= orders["issued_at"] < end_bound_exclusive(end, tz)
+    chosen = orders[keep]
+    ids = set(chosen["order_id"])
+    events = tables["events"]
+    return {
+        **tables,
+        "orders": chosen.reset_index(drop=True),
+        "items": tables["items"][tables["items"]["order_id"].isin(ids)].reset_index(drop=True),
+        # Events that cite no order stay: lag and reversals decide what they can attribute.
+        "events": events[events["order_id"].isna() | events["order_id"].isin(ids)].reset_index(
+            drop=True
+        ),
+    }
+
+
+# --- the three questions -----------------------------------------------------------------------
+
+
+def answer_volume(
+    tables: Tables,
+    *,
+    freq: str = "M",
+    country: str | None = None,
+    platform: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    lang: str = "en",
+    tz: str = DEFAULT_TZ,
+) -> Answer:
+    """How many takedowns: orders and items per period, plus yearly totals for context."""
+    table = metrics.volume(
+        tables["orders"],
+        tables["items"],
+        freq=freq,
+        start=start or None,
+        end=end or None,
+        country=country or None,
+        platform=platform or None,
+        tz=tz,
+    )
+    context = tables["transparency"]
+    if country:
+        context = context[context["country"].str.upper() == country.upper()]
+    n_orders = int(table["orders"].sum()) if len(table) else 0
+    findings = []
+    title = headline = phrase("volume_none", lang)
+    if n_orders:
+        busiest = table.loc[table["items"].idxmax()]
+        fields = {
+            "orders": fmt_int(n_orders),
+            "items": fmt_int(table["items"].sum()),
+            "first": table["period"].iloc[0],
+            "last": table["period"].iloc[-1],
+            "busiest": busiest["period"],
+            "busiest_items": fmt_int(busiest["items"]),
+        }
+        headline = phrase("volume_headline", lang, **fields)
+        title = phrase("volume_title", lang, **fields)
+        findings.append(headline)
+        unknown = int(table["orders_items_unknown"].sum())
+        if unknown:
+            findings.append(phrase("volume_unknown", lang, n=unknown))
+    return Answer(
+        table=table,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=n_orders,
+        method=phrase("volume_method", lang),
+        frames={"context": context.reset_index(drop=True)},
+    )
+
+
+#: Transparency counts to compare countries on, in order of preference.
+PEER_MEASURES = ("requests", "items_requested", "items_withheld", "accounts_withheld")
+
+
+def peer_comparison(
+    transparency: pd.DataFrame,
+    *,
+    country: str,
+    platform: str | None = None,
+    top: int = 5,
+    lang: str = "en",
+) -> Answer:
+    """The chosen country next to the countries with the most requests, per reporting period.
+
+    Uses one platform's report (``platform`` when it covers the country and another one, else
+    the platform reporting the most countries) and the first of :data:`PEER_MEASURES` it
+    gives for the chosen country; requestors and products are summed per country and period.
+    A count given only as a bound (``<10``) is summed as its bound and the row is flagged
+    ``bounded``. With fewer than two countries there is nothing to compare and ``table`` is
+    empty.
+    """
+    t = transparency[transparency["country"].notna()]
+    key = t["platform"].fillna("").str.lower()
+    # One platform's report at a time: Google's and Twitter's requests are not the same unit.
+    mine = t["country"].str.upper() == (country or "").upper()
+    spread = t[mine].assign(_p=key[mine]).groupby("_p")["_p"].size().index
+    countries = t.assign(_p=key).groupby("_p")["country"].nunique()
+    candidates = countries[countries.index.isin(spread) & (countries >= 2)]
+    if platform and platform.lower() in candidates.index:
+        chosen_platform = platform.lower()
+    elif len(candidates):
+        chosen_platform = candidates.sort_values(ascending=False, kind="stable").index[0]
+    else:
+        chosen_platform = None
+    t = t[key == chosen_platform] if chosen_platform is not None else t.iloc[0:0]
+    mine = t[t["country"].str.upper() == (country or "").upper()]
+    measure = next((m for m in PEER_MEASURES if mine[m].notna().any()), None) if len(mine) else None
+    empty = Answer(table=pd.DataFrame(), title="", headline="", n=0)
+    if measure is None or t["country"].nunique() < 2:
+        return empty
+    rows = t[t[measure].notna()].assign(bounded=t[f"{measure}_bound"].notna())
+    per = rows.groupby(["country", "period_start", "period_end"], as_index=False).agg(
+        value=(measure, "sum"), bounded=("bounded", "any")
+    )
+    totals = per.groupby("country")["value"].sum().sort_values(ascending=False)
+    chosen = [c for c in totals.index[:top]]
+    if country.upper() not in chosen:
+        chosen.append(country.upper())
+    table = per[per["country"].isin(chosen)].sort_values(["period_end", "country"])
+    table = table.assign(measure=measure, highlight=table["country"] == country.upper())
+    # The rank is among every country reporting in the latest period, not just those drawn.
+    latest = per[per["period_end"] == table["period_end"].max()]
+    ranked = latest.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    position = ranked.index[ranked["country"] == country.upper()]
+    fields = {
+        "country": country.upper(),
+        "measure": phrase(f"measure_{measure}", lang),
+        "period": fmt_date(ranked["period_end"].iloc[0], lang),
+        "rank": int(position[0]) + 1 if len(position) else "-",
+        "n": len(ranked),
+    }
+    headline = phrase("peers_headline", lang, **fields)
+    platform_name = (chosen_platform or "-").title()
+    return Answer(
+        table=table.reset_index(drop=True),
+        title=headline,
+        headline=headline,
+        findings=[headline],
+        n=len(ranked),  # countries reporting in the latest period
+        method=phrase("peers_method", lang, measure=fields["measure"], platform=platform_name),
+        source=phrase("peers_source", lang, platform=platform_name),
+        as_of=table["period_end"].max(),
+    )
+
+
+def answer_lag(
+    tables: Tables,
+    *,
+    as_of: str | None = None,
+    deadline_hours: float | None = 36,
+    lang: str = "en",
+    tz: str = DEFAULT_TZ,
+) -> Answer:
+    """How fast platforms complied: Kaplan-Meier per order, unactioned items censored."""
+    as_of_ts = as_of_time(tables, as_of, tz)
+    items = metrics.lag_items(
+        tables["orders"], tables["items"], tables["events"], as_of=as_of_ts, tz=tz
+    )
+    summary = metrics.lag_summary(items, deadline_hours=deadline_hours, orders=tables["orders"])
+    summary = summary[summary["items"] > 0].reset_index(drop=True)
+    curves = {oid: metrics.survival_curve(items, oid) for oid in summary["order_id"]}
+    findings = [_lag_sentence(row, lang, tz) for _, row in summary.iterrows()]
+    title = headline = phrase("lag_none", lang)
+    if len(summary):
+        biggest = summary.loc[summary["items"].idxmax()]
+        headline = _lag_sentence(biggest, lang, tz)
+        title = phrase(
+            "lag_title",
+            lang,
+            share=fmt_share(biggest["share_actioned"]),
+            items=fmt_int(biggest["items"]),
+            issued=fmt_date(biggest["issued_at"], lang, tz),
+            as_of=fmt_date(biggest["as_of"], lang, tz),
+        )
+    censored = int(summary["censored"].sum()) if len(summary) else 0
+    return Answer(
+        table=summary,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=int(summary["items"].sum()) if len(summary) else 0,
+        method=phrase("lag_method", lang, censored=fmt_int(censored)),
+        frames={"items": items, "curves": curves},
+        as_of=as_of_ts,
+    )
+
+
+def _lag_sentence(row: pd.Series, lang: str, tz: str) -> str:
+    text = phrase(
+        "lag_sentence",
+        lang,
+        order=row["order_id"],
+        issued=fmt_date(row["issued_at"], lang, tz),
+        actioned=fmt_int(row["actioned"]),
+        items=fmt_int(row["items"]),
+        share=fmt_share(row["share_actioned"]),
+        as_of=fmt_date(row["as_of"], lang, tz),
+    )
+    if row["censored"]:
+        text += phrase("lag_censored", lang, censored=fmt_int(row["censored"]))
+    if pd.notna(row["km_median"]):
+        text += phrase("lag_median", lang, median=fmt_duration(row["km_median"], row["unit"], lang))
+    else:
+        text += phrase("lag_no_median", lang)
+    return text + ("." if lang == "en" else "।")
+
+
+def answer_reversals(
+    tables: Tables, *, as_of: str | None = None, lang: str = "en", tz: str = DEFAULT_TZ
+) -> Answer:
+    """What was blocked and then unblocked: episodes, per-order summary, anomalies."""
+    as_of_ts = as_of_time(tables, as_of, tz)
+    events = tables["events"][tables["events"]["at"] <= as_of_ts]
+    eps = metrics.episodes(events, tables["orders"], tz=tz)
+    summary = metrics.reversal_summary(eps, by="order", tz=tz)
+    approximate = set(eps.loc[eps["approximate"].astype(bool), "order_id"].dropna())
+    summary = summary.assign(approximate=summary["order_id"].isin(approximate))
+    findings = [_reversal_sentence(row, lang) for _, row in summary.iterrows()]
+    title = headline = phrase("reversal_none", lang)
+    reversed_rows = summary[summary["items_reversed"] > 0]
+    if len(reversed_rows):
+        top = reversed_rows.loc[reversed_rows["items_reversed"].idxmax()]
+        headline = _reversal_sentence(top, lang)
+        title = phrase(
+            "reversal_title",
+            lang,
+            reversed=fmt_int(top["items_reversed"], approximate=top["approximate"]),
+            median=fmt_duration(top["median_time_to_reversal"], top["unit"], lang),
+        )
+    return Answer(
+        table=summary,
+        title=title,
+        headline=headline,
+        findings=findings,
+        n=int(summary["items_withheld"].sum()) if len(summary) else 0,
+        method=phrase("reversal_method", lang),
+        frames={"episodes": eps, "anomalies": metrics.anomalies(events, tz=tz)},
+        as_of=as_of_ts,
+    )
+
+
+def _reversal_sentence(row: pd.Series, lang: str) -> str:
+    approx = bool(row.get("approximate", False))
+    order = row["order_id"] if pd.notna(row["order_id"]) else phrase("no_order", lang)
+    text = phrase(
+        "reversal_sentence",
+        lang,
+        order=order,
+        withheld=fmt_int(row["items_withheld"], approximate=approx),
+        reversed=fmt_int(row["items_reversed"], approximate=approx),
+    )
+    if row["items_reversed"]:
+        median = fmt_duration(row["median_time_to_reversal"], row["unit"], lang)
+        text += phrase("reversal_median", lang, median=median)
+        text += phrase("reversal_reblocked", lang, reblocked=fmt_int(row["reblocked"]))
+    return text + ("." if lang == "en" else "।")

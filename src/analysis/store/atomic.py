@@ -1,0 +1,55 @@
+"""Files written so that a reader never sees half of one: staged under a temporary name beside the
+target, flushed to disk, then moved into place by the caller with ``os.replace``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from analysis.core.temporaries import remove_leftovers, temporary_prefix
+
+#: Temporaries start with this, then the writer's process id (:mod:`analysis.core.temporaries`).
+TMP_PREFIX = ".tmp-"
+
+
+def stage_bytes(data: bytes, target: Path) -> Path:
+    """``data`` written and flushed to disk under a temporary name beside ``target``; the
+    caller moves it into place with ``os.replace`` (or removes it)."""
+    return stage(target, lambda handle: handle.write(data))
+
+
+def stage(target: Path, write) -> Path:
+    """A temporary file beside ``target`` that ``write(handle)`` filled, flushed to disk.
+
+    The writer's process id is in the name, so a second run writing the same folder at the same
+    time leaves this one's temporaries alone (:func:`remove_stale_temporaries`).
+    """
+    prefix = f"{temporary_prefix(TMP_PREFIX)}{target.name}."
+    fd, name = tempfile.mkstemp(prefix=prefix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (the renames into it) to disk, where the platform can."""
+    with contextlib.suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete the temporaries an interrupted run left in ``folder``; they were never visible as
+    outputs. Those of a process that still runs are left alone, this process's own included."""
+    remove_leftovers(folder, TMP_PREFIX)

@@ -1,0 +1,171 @@
+"""Write the processed tables atomically and read them back.
+
+Writing happens in two phases. First every file (Parquet tables, rejects, manifest) is written to
+a temporary name in the destination folder and flushed to disk; this is the slow part, and a crash
+during it leaves the previous outputs untouched. Then each file is moved into place with
+``os.replace`` (atomic on POSIX), the manifest last. Each table records the run's ``run_id`` in its
+Parquet metadata and the manifest lists it, so :func:`read_tables` can tell when a crash landed in
+the instant between two renames and say so instead of mixing runs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.core import schema
+from analysis.core.errors import InputError
+from analysis.store.atomic import fsync_dir, remove_stale_temporaries, stage, stage_bytes
+from analysis.store.export import safe_csv
+
+MANIFEST = "manifest.json"
+TABLE_FILES = {name: f"{name}.parquet" for name in schema.TABLES}
+
+
+def to_arrow(name: str, frame: pd.DataFrame, metadata: dict[str, str]) -> pa.Table:
+    """A canonical frame as an Arrow table with the declared schema (ids stay strings)."""
+    target = schema.TABLES.get(name, schema.REJECTS)
+    table = pa.Table.from_pandas(frame[target.names], schema=target, preserve_index=False)
+    return table.replace_schema_metadata(_metadata(metadata))
+
+
+def _metadata(metadata: dict[str, str]) -> dict[bytes, bytes]:
+    return {k.encode(): v.encode() for k, v in metadata.items()}
+
+
+def write_outputs(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    rejects: pd.DataFrame,
+    manifest: dict,
+) -> list[Path]:
+    """Write tables, ``rejects.parquet``/``rejects.csv`` and ``manifest.json`` atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    metadata = {
+        "takedowns.run_id": manifest["run_id"],
+        "takedowns.package_version": manifest["package_version"],
+        "takedowns.sources": json.dumps(
+            {s["path"]: s["sha256"] for s in manifest["sources"]}, sort_keys=True
+        ),
+    }
+    staged: list[tuple[Path, Path]] = []
+    try:
+        staged += _stage_tables(out_dir, [*tables.items(), ("rejects", rejects)], metadata)
+        target = out_dir / "rejects.csv"
+        staged.append((stage_bytes(safe_csv(rejects).encode("utf-8"), target), target))
+        target = out_dir / MANIFEST
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        staged.append((stage_bytes(text.encode("utf-8"), target), target))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:  # manifest is last: it names the run the tables belong to
+        os.replace(tmp, target)
+    fsync_dir(out_dir)
+    return [target for _, target in staged]
+
+
+def _stage_tables(
+    out_dir: Path, frames: list[tuple[str, pd.DataFrame]], metadata: dict[str, str]
+) -> list[tuple[Path, Path]]:
+    """Each frame as Parquet at a temporary name: ``(temporary, target)`` in the given order.
+
+    Two threads, biggest tables first: Arrow conversion and Parquet encoding release the GIL,
+    so a run with millions of items and events writes them side by side. If any fails, the
+    temporaries already written are removed and the first error is raised.
+    """
+
+    def stage(name: str, frame) -> tuple[Path, Path]:
+        target = out_dir / f"{name}.parquet"
+        if not isinstance(frame, pd.DataFrame):  # a table kept on disk (analysis.clean.spill)
+            target_schema = schema.TABLES[name].with_metadata(_metadata(metadata))
+            batches = (b.replace_schema_metadata(target_schema.metadata) for b in frame.batches())
+            return _stage_batches(batches, target, target_schema), target
+        return _stage_parquet(to_arrow(name, frame, metadata), target), target
+
+    by_size = sorted(range(len(frames)), key=lambda i: -len(frames[i][1]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {i: pool.submit(stage, *frames[i]) for i in by_size}
+    staged, errors = [], []
+    for i in range(len(frames)):
+        try:
+            staged.append(futures[i].result())
+        except BaseException as err:  # every temporary must go before re-raising
+            errors.append(err)
+    if errors:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise errors[0]
+    return staged
+
+
+def _stage_parquet(table: pa.Table, target: Path) -> Path:
+    buffer = io.BytesIO()
+    # No statistics timestamps or created_by varying by run: same input, same bytes.
+    pq.write_table(table, buffer, compression="zstd", store_schema=True)
+    return stage_bytes(buffer.getvalue(), target)
+
+
+def _stage_batches(batches, target: Path, schema_: pa.Schema) -> Path:
+    """Record batches written as Parquet, one row group per batch, under a temporary name
+    beside ``target``: a table too big for memory is never held whole."""
+
+    def write(handle) -> None:
+        with pq.ParquetWriter(handle, schema_, compression="zstd", store_schema=True) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+
+    return stage(target, write)
+
+
+def read_manifest(processed: Path) -> dict:
+    path = processed / MANIFEST
+    if not path.is_file():
+        raise InputError(
+            f"{processed}: no processed data here (no {MANIFEST}); run `takedowns clean` first"
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise InputError(f"{path} is damaged; run `takedowns clean` to rebuild it") from None
+
+
+def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """Read the processed tables back as pandas frames (timestamps UTC, ids as strings).
+
+    Raises :class:`InputError` with the command to run when the folder is missing, incomplete,
+    or holds tables from two different runs.
+    """
+    manifest = read_manifest(processed)
+    out = {}
+    for name in names or tuple(schema.TABLES):
+        path = processed / TABLE_FILES[name]
+        if not path.is_file():
+            raise InputError(f"{path} is missing; run `takedowns clean`")
+        table = pq.read_table(path)
+        run_id = (table.schema.metadata or {}).get(b"takedowns.run_id", b"").decode()
+        if run_id != manifest["run_id"]:
+            raise InputError(
+                f"{path} does not belong to the run in {MANIFEST} (an interrupted clean?); "
+                "run `takedowns clean` again"
+            )
+        out[name] = table.to_pandas(types_mapper=pandas_types)
+    return out
+
+
+def pandas_types(arrow_type: pa.DataType):
+    """``types_mapper`` for ``to_pandas``: the dtypes the canonical tables have in pandas."""
+    if pa.types.is_int64(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
