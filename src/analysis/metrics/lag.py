@@ -51,14 +51,10 @@ Definitions (docs/methodology.md explains them for readers):
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-try:  # pandas' counting sort (C); numpy's stable sort is the fallback
-    from pandas._libs.algos import groupsort_indexer as _groupsort_indexer
-except ImportError:  # pragma: no cover - another pandas layout
-    _groupsort_indexer = None
 
 from analysis.core.arrays import (
     column_or_na,
@@ -114,12 +110,26 @@ LAG_COLUMNS = [
 
 
 # ----------------------------------------------------------------------------------------------
-# Helpers of lag_items
+# lag_items, stage by stage
 # ----------------------------------------------------------------------------------------------
 
 
 def _floor(local_us: np.ndarray, unit_us: np.ndarray) -> np.ndarray:
     return (local_us // unit_us) * unit_us
+
+
+def _at_or_after(
+    ev_local: np.ndarray, o_local: np.ndarray, ev_prec: np.ndarray, o_prec: np.ndarray
+) -> np.ndarray:
+    """Whether each event is at or after its order, judged at the coarser precision of the two
+    times. An event whose local time is not before the order's passes at any precision (floors
+    keep the order), so only the others are floored."""
+    eligible = ev_local >= o_local
+    early = np.flatnonzero(~eligible)
+    if len(early):
+        coarse = np.maximum(o_prec[early], ev_prec[early])
+        eligible[early] = _floor(ev_local[early], coarse) >= _floor(o_local[early], coarse)
+    return eligible
 
 
 def _timeline(o: np.ndarray, t: np.ndarray, k: np.ndarray, tally: np.ndarray):
@@ -135,9 +145,360 @@ def _timeline(o: np.ndarray, t: np.ndarray, k: np.ndarray, tally: np.ndarray):
     return o[starts], t[starts], np.add.reduceat(k, starts), np.fmax.reduceat(tally, starts)
 
 
-# ----------------------------------------------------------------------------------------------
-# lag_items
-# ----------------------------------------------------------------------------------------------
+@dataclass
+class _Scope:
+    """The orders issued by ``as_of`` (positions 0..n-1), and how to find them by id."""
+
+    ids: pd.api.extensions.ExtensionArray  # str, one per order in scope
+    issued_us: np.ndarray
+    issued_local: np.ndarray
+    prec: np.ndarray  # microseconds in one unit of each order's time_precision
+    listed_known: np.ndarray
+    listed: np.ndarray  # items_listed as float, NaN where unknown
+    all_ids: pd.Index  # every usable order, in scope or not
+    remap: np.ndarray  # position in all_ids -> position in scope, or -1
+    as_of_us: int
+    as_of_local: int
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(position among in-scope orders or -1, known in the orders table at all)."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        pos_u = self.all_ids.get_indexer(pd.Index(uniques).astype("str")) if len(uniques) else []
+        pos = np.asarray(np.append(pos_u, -1), dtype="int64")[codes]
+        return np.where(pos >= 0, self.remap[np.maximum(pos, 0)], -1), pos >= 0
+
+
+def _orders_in_scope(orders: pd.DataFrame, as_of_ts: pd.Timestamp, tz: str) -> _Scope:
+    """Orders with an id and an ``issued_at`` (the first of duplicated ids), issued by as_of."""
+    as_of_us = int(utc_us(pd.Series([as_of_ts]))[0])
+    o_id_all = column_or_na(orders, "order_id")
+    o_iss_all = utc_us(column_or_na(orders, "issued_at", "datetime"))
+    o_ok = (o_id_all.notna().to_numpy() & (o_iss_all != NAT_US)) & ~o_id_all.duplicated().to_numpy()
+    o_rows = np.flatnonzero(o_ok)
+    in_scope = o_iss_all[o_rows] <= as_of_us
+    rows = o_rows[in_scope]
+    issued = as_utc(orders["issued_at"].take(rows)) if len(rows) else ts_from_us([])
+    listed = pd.array(column_or_na(orders, "items_listed", "Int64").take(rows), dtype="Int64")
+    return _Scope(
+        ids=pd.array(o_id_all.take(rows), dtype="str"),
+        issued_us=utc_us(issued),
+        issued_local=local_us(issued, tz),
+        prec=precision_us(column_or_na(orders, "time_precision").take(rows)),
+        listed_known=~np.asarray(pd.isna(listed), dtype=bool),
+        listed=listed.to_numpy(dtype="float64", na_value=np.nan),
+        all_ids=pd.Index(o_id_all.take(o_rows).astype("str")),
+        remap=np.where(in_scope, np.cumsum(in_scope) - 1, -1),
+        as_of_us=as_of_us,
+        as_of_local=int(local_us(pd.Series([as_of_ts]), tz)[0]),
+    )
+
+
+@dataclass
+class _Actions:
+    """The action events (``withheld``/``suspended``) dated by ``as_of``: arrays over
+    ``rows`` (their positions in the events table)."""
+
+    rows: np.ndarray
+    kind: np.ndarray  # index into ACTION_EVENTS
+    at: np.ndarray
+    local: np.ndarray
+    early: np.ndarray  # at_earliest (NAT_US when unknown or after ``at``)
+    early_local: np.ndarray
+    prec: np.ndarray
+    item_na: np.ndarray
+    order_na: np.ndarray
+    item_col: pd.Series  # the events table's columns, all rows
+    order_col: pd.Series
+
+
+def _action_events(events: pd.DataFrame, as_of_us: int, tz: str) -> _Actions:
+    kind_all = label_codes(events["event"], ACTION_EVENTS)
+    at_all = utc_us(events["at"])
+    rows = np.flatnonzero((kind_all >= 0) & (at_all != NAT_US) & (at_all <= as_of_us))
+    kind, at = kind_all[rows], at_all[rows]
+    del kind_all, at_all  # 10M events: every full-length temporary costs 80 MB
+    early = utc_us(column_or_na(events, "at_earliest", "datetime"))[rows]
+    early_local = local_from_us(early, tz)
+    early = np.where((early != NAT_US) & (early > at), NAT_US, early)
+    item_col = column_or_na(events, "item_id")
+    order_col = column_or_na(events, "order_id")
+    return _Actions(
+        rows=rows,
+        kind=kind,
+        at=at,
+        local=local_from_us(at, tz),
+        early=early,
+        early_local=early_local,
+        prec=precision_us(column_or_na(events, "time_precision"))[rows],
+        item_na=item_col.isna().to_numpy()[rows],
+        order_na=order_col.isna().to_numpy()[rows],
+        item_col=item_col,
+        order_col=order_col,
+    )
+
+
+@dataclass
+class _Pairs:
+    """The distinct (order, named item) pairs and each pair's first action at or after its
+    order (``act_ev``: index into the :class:`_Actions` arrays, -1 when none)."""
+
+    item_row: np.ndarray  # row in ``items``
+    o: np.ndarray  # order position in scope
+    act_ev: np.ndarray
+    n_before: np.ndarray  # action events of the pair's item dated before the order
+    n_named: np.ndarray  # per order: named items
+    item_text: pd.api.extensions.ExtensionArray  # items' item_id, all rows
+
+    def __len__(self) -> int:
+        return len(self.o)
+
+
+def _named_pairs(items: pd.DataFrame | None, scope: _Scope, actions: _Actions) -> _Pairs:
+    if items is not None and len(items):
+        it_item_all = column_or_na(items, "item_id")
+        it_pos, it_known = scope.position(column_or_na(items, "order_id"))
+        has_item = it_item_all.notna().to_numpy()
+        unknown = has_item & ~it_known
+        if unknown.any():
+            missing = sorted(set(column_or_na(items, "order_id")[unknown].astype("str")))
+            warn_data(
+                f"lag: {int(unknown.sum())} named item(s) belong to order(s) not in the orders "
+                f"table and are left out: {name_list(missing)}"
+            )
+        it_rows = np.flatnonzero(has_item & (it_pos >= 0))
+        it_item = pd.array(it_item_all.astype("str"), dtype="str")  # all rows; use it_rows
+        it_o = it_pos[it_rows]
+    else:
+        it_rows = np.zeros(0, dtype="int64")
+        it_item = pd.array([], dtype="str")
+        it_o = np.zeros(0, dtype="int64")
+    # Item codes shared by the items and the action events, in order of first appearance
+    # (items first); -1 for events whose item no order in scope names. One hash pass over
+    # both, on their Arrow strings as they are (no copies, no per-chunk dictionaries).
+    ev_named = np.flatnonzero(~actions.item_na)
+    joint_codes = factorize_text([(it_item, it_rows), (actions.item_col, actions.rows[ev_named])])
+    it_code = joint_codes[: len(it_rows)]
+    n_item_codes = int(it_code.max()) + 1 if len(it_code) else 0
+    ev_code = np.full(len(actions.rows), -1, dtype="int64")
+    ev_code[ev_named] = joint_codes[len(it_rows) :]
+    ev_code[ev_code >= n_item_codes] = -1  # items no order in scope names
+    del joint_codes
+    dup = duplicated_pairs(it_o.astype("int64"), it_code)
+    pair_o = it_o[~dup].astype("int64")
+    pair_code = it_code[~dup].astype("int64")
+    n_pairs = len(pair_o)
+
+    # Pair each (order, item) with the item's action events, in time order.
+    e_sel = np.flatnonzero(ev_code >= 0)
+    e_sorted = e_sel[order_by(ev_code[e_sel], actions.at[e_sel])]  # by item, then time
+    cnt = np.bincount(ev_code[e_sorted], minlength=n_item_codes)
+    start = np.cumsum(cnt) - cnt
+    reps = cnt[pair_code] if n_pairs else np.zeros(0, "int64")
+    p_pair = np.repeat(np.arange(n_pairs), reps)
+    shift = (start[pair_code] if n_pairs else reps) - (np.cumsum(reps) - reps)
+    p_ev = e_sorted[np.repeat(shift, reps) + np.arange(len(p_pair))]
+    del shift, ev_code, e_sel, e_sorted, cnt, start, reps
+    p_o = pair_o[p_pair]
+    eligible = _at_or_after(
+        actions.local[p_ev], scope.issued_local[p_o], actions.prec[p_ev], scope.prec[p_o]
+    )
+    el_pair, el_ev = p_pair[eligible], p_ev[eligible]
+    first = segment_starts(el_pair)  # each pair's events are in time order: the earliest
+    act_ev = np.full(n_pairs, -1, dtype="int64")
+    act_ev[el_pair[first]] = el_ev[first]
+    return _Pairs(
+        item_row=it_rows[~dup],
+        o=pair_o,
+        act_ev=act_ev,
+        n_before=np.bincount(p_pair[~eligible], minlength=n_pairs),
+        n_named=np.bincount(pair_o, minlength=len(scope)),
+        item_text=it_item,
+    )
+
+
+@dataclass
+class _Reports:
+    """Aggregate reports (``item_id`` null, ``order_id`` set, ``n_items`` = N) of orders in
+    scope, at or after the order: ``ev`` indexes the :class:`_Actions` arrays."""
+
+    ev: np.ndarray
+    o: np.ndarray
+    n: np.ndarray  # the tally reported (float)
+    n_before: np.ndarray  # per order: reports dated before the order, ignored
+
+
+def _aggregate_reports(events: pd.DataFrame, scope: _Scope, actions: _Actions) -> _Reports:
+    agg_ev = np.flatnonzero(actions.item_na & ~actions.order_na)
+    agg_o, agg_known = scope.position(actions.order_col.take(actions.rows[agg_ev]))
+    if (~agg_known).any():
+        cited = actions.order_col.take(actions.rows[agg_ev[~agg_known]]).astype("str")
+        warn_data(
+            "lag: aggregate reports cite order(s) not in the orders table and are ignored: "
+            + name_list(sorted(set(cited)))
+        )
+    agg_ev, agg_o = agg_ev[agg_o >= 0], agg_o[agg_o >= 0]
+    coarse = np.maximum(scope.prec[agg_o], actions.prec[agg_ev])
+    eligible = _floor(actions.local[agg_ev], coarse) >= _floor(scope.issued_local[agg_o], coarse)
+    n_before = np.bincount(agg_o[~eligible], minlength=len(scope))
+    agg_ev, agg_o = agg_ev[eligible], agg_o[eligible]
+    n_items_col = pd.array(
+        column_or_na(events, "n_items", "Int64").take(actions.rows[agg_ev]), dtype="Int64"
+    )
+    agg_n = n_items_col.to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isfinite(agg_n) & (agg_n > 0)
+    return _Reports(ev=agg_ev[ok], o=agg_o[ok], n=agg_n[ok], n_before=n_before)
+
+
+def _populations(scope: _Scope, pairs: _Pairs, reports: _Reports) -> tuple[np.ndarray, _Reports]:
+    """Items each order is measured against (``items_listed``, at least the named ones), and
+    the reports left once orders with no population are set aside (with a warning)."""
+    listed_0 = np.nan_to_num(scope.listed, nan=0.0)
+    over_named = scope.listed_known & (pairs.n_named > listed_0)
+    if over_named.any():
+        warn_data(
+            "lag: more items are named than the order lists (the named count is used as the "
+            f"population): {name_list(np.asarray(scope.ids)[over_named])}"
+        )
+    population = np.where(
+        scope.listed_known, np.fmax(listed_0, pairs.n_named), pairs.n_named
+    ).astype("float64")
+    no_pop = population <= 0
+    if len(reports.o) and no_pop[reports.o].any():
+        warn_data(
+            "lag: order(s) with aggregate reports but neither items_listed nor named items "
+            "(no population to measure against) are skipped: "
+            + name_list(sorted(set(np.asarray(scope.ids)[reports.o[no_pop[reports.o]]])))
+        )
+    keep = ~no_pop[reports.o]
+    kept = _Reports(reports.ev[keep], reports.o[keep], reports.n[keep], reports.n_before)
+    return population, kept
+
+
+@dataclass
+class _Weights:
+    """What the tally rule gives: each named pair's weight, the aggregate rows (order, report
+    event, weight) and the items of each order left unnamed and never acted on."""
+
+    pair: np.ndarray
+    agg_o: np.ndarray
+    agg_ev: np.ndarray
+    agg_w: np.ndarray
+    unnamed_left: np.ndarray
+
+
+def _tally_weights(
+    scope: _Scope, pairs: _Pairs, reports: _Reports, actions: _Actions, population: np.ndarray
+) -> _Weights:
+    """Per-order timeline of named first actions and reported tallies (module notes: the
+    number acted on by t is the larger of the named ones and the largest tally so far)."""
+    n_orders = len(scope)
+    pair_acted = pairs.act_ev >= 0
+    acted_pairs = np.flatnonzero(pair_acted)
+    # Only orders with a tally need the timeline: elsewhere the named items are the whole story.
+    has_tally = np.zeros(n_orders, dtype=bool)
+    has_tally[reports.o] = True
+    tl_pairs = acted_pairs[has_tally[pairs.o[acted_pairs]]]
+    tl_o, tl_t, tl_k, tl_tally = _timeline(
+        np.concatenate([pairs.o[tl_pairs], reports.o]).astype("int64"),
+        np.concatenate([actions.at[pairs.act_ev[tl_pairs]], actions.at[reports.ev]]).astype(
+            "int64"
+        ),
+        np.concatenate([np.ones(len(tl_pairs)), np.zeros(len(reports.o))]),
+        np.concatenate([np.full(len(tl_pairs), np.nan), reports.n]),
+    )
+    named_cum = pd.Series(tl_k).groupby(tl_o).cumsum().to_numpy()
+    tally_cm = pd.Series(np.nan_to_num(tl_tally, nan=0.0)).groupby(tl_o).cummax().to_numpy()
+    uncapped = np.maximum(named_cum, tally_cm)
+    listed_0 = np.nan_to_num(scope.listed, nan=0.0)
+    cap = np.where(scope.listed_known, listed_0, np.inf)
+    over = scope.listed_known[tl_o] & (uncapped > cap[tl_o])
+    if over.any():
+        warn_data(
+            "lag: the count of items acted on exceeds items_listed and is capped at it for: "
+            + name_list(sorted(set(np.asarray(scope.ids)[np.unique(tl_o[over])])))
+        )
+    acted_total = np.maximum(named_cum, np.minimum(tally_cm, population[tl_o]))
+    surplus = acted_total - named_cum  # items acted on beyond the named ones
+    prev = np.zeros(len(tl_o))
+    if len(tl_o):
+        prev[1:] = surplus[:-1]
+        prev[segment_starts(tl_o)] = 0.0
+    d_surplus = surplus - prev
+    last = np.ones(len(tl_o), dtype=bool)
+    last[:-1] = tl_o[1:] != tl_o[:-1]
+    surplus_final = np.zeros(n_orders)
+    surplus_final[tl_o[last]] = surplus[last]
+    named_final = np.bincount(pairs.o[acted_pairs], minlength=n_orders)
+
+    # Named items first seen acted on after a tally had already counted them: lower weight.
+    pair_weight = np.ones(len(pairs))
+    reduce = d_surplus < -1e-12
+    if reduce.any():
+        red = pd.DataFrame(
+            {"o": tl_o[reduce], "t": tl_t[reduce], "r": -d_surplus[reduce] / tl_k[reduce]}
+        )
+        m = pd.DataFrame(
+            {"p": tl_pairs, "o": pairs.o[tl_pairs], "t": actions.at[pairs.act_ev[tl_pairs]]}
+        ).merge(red, on=["o", "t"], how="inner")
+        pair_weight[m["p"].to_numpy()] -= m["r"].to_numpy()
+    # Named items never seen acted on, which the tally says were: spread the excess over them.
+    unnamed = population - pairs.n_named
+    cens_named = pairs.n_named - named_final
+    excess = np.maximum(surplus_final - unnamed, 0.0)
+    cens_share = np.divide(excess, cens_named, out=np.zeros(n_orders), where=cens_named > 0)
+    pair_weight = np.where(pair_acted, pair_weight, 1.0 - cens_share[pairs.o])
+
+    # Aggregate rows: increases of the surplus, at the report that raised it.
+    grow = d_surplus > 1e-12
+    rep = pd.DataFrame({"o": reports.o, "t": actions.at[reports.ev], "n": reports.n})
+    rep["ev"] = reports.ev
+    rep = rep.sort_values(["o", "t", "n"], ascending=[True, True, False]).drop_duplicates(
+        ["o", "t"]
+    )
+    agg_rows = pd.DataFrame({"o": tl_o[grow], "t": tl_t[grow], "w": d_surplus[grow]}).merge(
+        rep[["o", "t", "ev"]], on=["o", "t"], how="left"
+    )
+    return _Weights(
+        pair=pair_weight,
+        agg_o=agg_rows["o"].to_numpy(dtype="int64"),
+        agg_ev=agg_rows["ev"].to_numpy(dtype="int64"),
+        agg_w=agg_rows["w"].to_numpy(),
+        unnamed_left=np.maximum(unnamed - surplus_final, 0.0),
+    )
+
+
+def _in_days(
+    scope: _Scope, pairs: _Pairs, weights: _Weights, actions: _Actions, unit: str
+) -> np.ndarray:
+    """Per order: lags in whole local days (its time, or a counted action's, is a date)."""
+    days = (scope.prec >= DAY_US) | (unit == "days")
+    acted = np.flatnonzero(pairs.act_ev >= 0)
+    days[pairs.o[acted][actions.prec[pairs.act_ev[acted]] >= DAY_US]] = True
+    days[weights.agg_o[actions.prec[weights.agg_ev] >= DAY_US]] = True
+    return days
+
+
+def _notes(n_before: np.ndarray, reduced: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(code per row, -1 for none; label per code): one text per distinct (ignored count,
+    reduced weight), so there is no per-row Python."""
+    note_key = n_before.astype("int64") * 2 + reduced
+    note_codes, note_keys = pd.factorize(note_key)
+    note_labels = []
+    for key in note_keys:
+        k, red = divmod(int(key), 2)
+        parts = []
+        if k:
+            parts.append(f"{k} withheld/suspended event(s) dated before the order were ignored")
+        if red:
+            parts.append(
+                "an aggregate report already counts more of this order's items than the named "
+                "ones seen acted on, so part of this item is counted there (see weight)"
+            )
+        note_labels.append("; ".join(parts))
+    return np.where(note_key == 0, -1, note_codes), note_labels
 
 
 def lag_items(
@@ -183,236 +544,34 @@ def lag_items(
     if unit not in ("auto", "days"):
         raise ValueError('unit must be "auto" or "days"')
     as_of_ts, _ = parse_instant(as_of, tz)
-    as_of_us = int(utc_us(pd.Series([as_of_ts]))[0])
-    as_of_local = int(local_us(pd.Series([as_of_ts]), tz)[0])
-
-    # --- orders ------------------------------------------------------------------------------
-    o_id_all = column_or_na(orders, "order_id")
-    o_iss_all = utc_us(column_or_na(orders, "issued_at", "datetime"))
-    o_ok = (o_id_all.notna().to_numpy() & (o_iss_all != NAT_US)) & ~o_id_all.duplicated().to_numpy()
-    o_rows = np.flatnonzero(o_ok)
-    all_ids = pd.Index(o_id_all.take(o_rows).astype("str"))
-    in_scope = o_iss_all[o_rows] <= as_of_us
-    remap = np.where(in_scope, np.cumsum(in_scope) - 1, -1)  # all-orders position -> scope
-    scope_rows = o_rows[in_scope]
-    order_ids = pd.array(o_id_all.take(scope_rows), dtype="str")
-    n_orders = len(scope_rows)
-    o_iss_ts = as_utc(orders["issued_at"].take(scope_rows)) if n_orders else ts_from_us([])
-    o_iss_us = utc_us(o_iss_ts)
-    o_iss_local = local_us(o_iss_ts, tz)
-    o_prec = precision_us(column_or_na(orders, "time_precision").take(scope_rows))
-    listed = pd.array(column_or_na(orders, "items_listed", "Int64").take(scope_rows), dtype="Int64")
-    listed_known = ~np.asarray(pd.isna(listed), dtype=bool)
-    listed_val = listed.to_numpy(dtype="float64", na_value=np.nan)
-
-    def order_pos(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        """(position among in-scope orders or -1, known in the orders table at all)."""
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        pos_u = all_ids.get_indexer(pd.Index(uniques).astype("str")) if len(uniques) else []
-        pos = np.asarray(np.append(pos_u, -1), dtype="int64")[codes]
-        return np.where(pos >= 0, remap[np.maximum(pos, 0)], -1), pos >= 0
-
-    # --- action events -----------------------------------------------------------------------
-    ev_kind_all = label_codes(events["event"], ACTION_EVENTS)
-    ev_at_all = utc_us(events["at"])
-    ev_rows = np.flatnonzero((ev_kind_all >= 0) & (ev_at_all != NAT_US) & (ev_at_all <= as_of_us))
-    ev_kind = ev_kind_all[ev_rows]
-    ev_at = ev_at_all[ev_rows]
-    del ev_kind_all, ev_at_all  # 10M events: every full-length temporary costs 80 MB
-    ev_local = local_from_us(ev_at, tz)
-    ev_early = utc_us(column_or_na(events, "at_earliest", "datetime"))[ev_rows]
-    ev_early_local = local_from_us(ev_early, tz)
-    bad_early = (ev_early != NAT_US) & (ev_early > ev_at)
-    ev_early = np.where(bad_early, NAT_US, ev_early)
-    ev_prec = precision_us(column_or_na(events, "time_precision"))[ev_rows]
-    ev_item_col = column_or_na(events, "item_id")
-    ev_order_col = column_or_na(events, "order_id")
-    ev_item_na = ev_item_col.isna().to_numpy()[ev_rows]
-    ev_order_na = ev_order_col.isna().to_numpy()[ev_rows]
-
-    # --- named items: (order, item) pairs, item codes shared with the events -----------------
-    if items is not None and len(items):
-        it_item_all = column_or_na(items, "item_id")
-        it_pos, it_known = order_pos(column_or_na(items, "order_id"))
-        has_item = it_item_all.notna().to_numpy()
-        unknown = has_item & ~it_known
-        if unknown.any():
-            missing = sorted(set(column_or_na(items, "order_id")[unknown].astype("str")))
-            warn_data(
-                f"lag: {int(unknown.sum())} named item(s) belong to order(s) not in the orders "
-                f"table and are left out: {name_list(missing)}"
-            )
-        it_rows = np.flatnonzero(has_item & (it_pos >= 0))
-        it_item = pd.array(it_item_all.astype("str"), dtype="str")  # all rows; use it_rows
-        it_o = it_pos[it_rows]
-    else:
-        it_rows = np.zeros(0, dtype="int64")
-        it_item = pd.array([], dtype="str")
-        it_o = np.zeros(0, dtype="int64")
-    # Item codes shared by the items and the action events, in order of first appearance
-    # (items first); -1 for events whose item no order in scope names. One hash pass over
-    # both, on their Arrow strings as they are (no copies, no per-chunk dictionaries).
-    ev_named = np.flatnonzero(~ev_item_na)
-    joint_codes = factorize_text([(it_item, it_rows), (ev_item_col, ev_rows[ev_named])])
-    it_code = joint_codes[: len(it_rows)]
-    n_item_codes = int(it_code.max()) + 1 if len(it_code) else 0
-    ev_code = np.full(len(ev_rows), -1, dtype="int64")
-    ev_code[ev_named] = joint_codes[len(it_rows) :]
-    ev_code[ev_code >= n_item_codes] = -1  # items no order in scope names
-    del joint_codes
-    # distinct (order, item) pairs
-    dup = duplicated_pairs(it_o.astype("int64"), it_code)
-    pair_row = it_rows[~dup]  # row in ``items``
-    pair_o = it_o[~dup].astype("int64")
-    pair_code = it_code[~dup].astype("int64")
-    n_pairs = len(pair_row)
-    n_named = np.bincount(pair_o, minlength=n_orders)
-
-    # Pair each (order, item) with the item's action events, in time order.
-    e_sel = np.flatnonzero(ev_code >= 0)
-    e_sorted = e_sel[order_by(ev_code[e_sel], ev_at[e_sel])]  # by item, then time
-    cnt = np.bincount(ev_code[e_sorted], minlength=n_item_codes)
-    start = np.cumsum(cnt) - cnt
-    reps = cnt[pair_code] if n_pairs else np.zeros(0, "int64")
-    p_pair = np.repeat(np.arange(n_pairs), reps)
-    shift = (start[pair_code] if n_pairs else reps) - (np.cumsum(reps) - reps)
-    p_ev = e_sorted[np.repeat(shift, reps) + np.arange(len(p_pair))]
-    del shift
-    p_o = pair_o[p_pair]
-    # At or after the order, judged at the coarser precision of the two times. An event whose
-    # local time is not before the order's passes at any precision (floors keep the order),
-    # so only the others are floored.
-    ev_l, o_l = ev_local[p_ev], o_iss_local[p_o]
-    eligible = ev_l >= o_l
-    early = np.flatnonzero(~eligible)
-    if len(early):
-        coarse = np.maximum(o_prec[p_o[early]], ev_prec[p_ev[early]])
-        eligible[early] = _floor(ev_l[early], coarse) >= _floor(o_l[early], coarse)
-    del ev_l, o_l, early
-    n_before_pair = np.bincount(p_pair[~eligible], minlength=n_pairs)
-    el_pair, el_ev = p_pair[eligible], p_ev[eligible]
-    first = segment_starts(el_pair)  # each pair's events are in time order: the earliest
-    act_ev = np.full(n_pairs, -1, dtype="int64")  # index into ev_rows arrays
-    act_ev[el_pair[first]] = el_ev[first]
-    pair_acted = act_ev >= 0
-    del ev_code, e_sel, e_sorted, cnt, start, reps, p_pair, p_ev, p_o, eligible
-    del el_pair, el_ev, first, it_code, pair_code, pair_row
-
-    # --- aggregate reports: item_id null, order_id set ----------------------------------------
-    agg_ev = np.flatnonzero(ev_item_na & ~ev_order_na)
-    agg_o, agg_known = order_pos(ev_order_col.take(ev_rows[agg_ev]))
-    if (~agg_known).any():
-        warn_data(
-            "lag: aggregate reports cite order(s) not in the orders table and are ignored: "
-            + name_list(sorted(set(ev_order_col.take(ev_rows[agg_ev[~agg_known]]).astype("str"))))
-        )
-    agg_ev, agg_o = agg_ev[agg_o >= 0], agg_o[agg_o >= 0]
-    coarse = np.maximum(o_prec[agg_o], ev_prec[agg_ev])
-    eligible = _floor(ev_local[agg_ev], coarse) >= _floor(o_iss_local[agg_o], coarse)
-    n_before_agg = np.bincount(agg_o[~eligible], minlength=n_orders)
-    agg_ev, agg_o = agg_ev[eligible], agg_o[eligible]
-    n_items_col = pd.array(
-        column_or_na(events, "n_items", "Int64").take(ev_rows[agg_ev]), dtype="Int64"
-    )
-    agg_n = n_items_col.to_numpy(dtype="float64", na_value=np.nan)
-    ok = np.isfinite(agg_n) & (agg_n > 0)
-    agg_ev, agg_o, agg_n = agg_ev[ok], agg_o[ok], agg_n[ok]
-
-    # --- populations -------------------------------------------------------------------------
-    listed_0 = np.nan_to_num(listed_val, nan=0.0)
-    over_named = listed_known & (n_named > listed_0)
-    if over_named.any():
-        warn_data(
-            "lag: more items are named than the order lists (the named count is used as the "
-            f"population): {name_list(np.asarray(order_ids)[over_named])}"
-        )
-    population = np.where(listed_known, np.fmax(listed_0, n_named), n_named).astype("float64")
+    scope = _orders_in_scope(orders, as_of_ts, tz)
+    actions = _action_events(events, scope.as_of_us, tz)
+    pairs = _named_pairs(items, scope, actions)
+    reports = _aggregate_reports(events, scope, actions)
+    population, reports = _populations(scope, pairs, reports)
+    weights = _tally_weights(scope, pairs, reports, actions, population)
+    days = _in_days(scope, pairs, weights, actions, unit)
     no_pop = population <= 0
-    if len(agg_o) and no_pop[agg_o].any():
-        warn_data(
-            "lag: order(s) with aggregate reports but neither items_listed nor named items "
-            "(no population to measure against) are skipped: "
-            + name_list(sorted(set(np.asarray(order_ids)[agg_o[no_pop[agg_o]]])))
-        )
-    keep = ~no_pop[agg_o]
-    agg_ev, agg_o, agg_n = agg_ev[keep], agg_o[keep], agg_n[keep]
+    return _assemble(events, scope, actions, pairs, reports, weights, days, no_pop)
 
-    # --- per-order timeline: named first actions and tallies (the tally rule) -----------------
-    acted_pairs = np.flatnonzero(pair_acted)
-    # Only orders with a tally need the timeline: elsewhere the named items are the whole story.
-    has_tally = np.zeros(n_orders, dtype=bool)
-    has_tally[agg_o] = True
-    tl_pairs = acted_pairs[has_tally[pair_o[acted_pairs]]]
-    tl_o, tl_t, tl_k, tl_tally = _timeline(
-        np.concatenate([pair_o[tl_pairs], agg_o]).astype("int64"),
-        np.concatenate([ev_at[act_ev[tl_pairs]], ev_at[agg_ev]]).astype("int64"),
-        np.concatenate([np.ones(len(tl_pairs)), np.zeros(len(agg_o))]),
-        np.concatenate([np.full(len(tl_pairs), np.nan), agg_n]),
-    )
-    named_cum = pd.Series(tl_k).groupby(tl_o).cumsum().to_numpy()
-    tally_cm = pd.Series(np.nan_to_num(tl_tally, nan=0.0)).groupby(tl_o).cummax().to_numpy()
-    uncapped = np.maximum(named_cum, tally_cm)
-    over = listed_known[tl_o] & (uncapped > np.where(listed_known, listed_0, np.inf)[tl_o])
-    if over.any():
-        warn_data(
-            "lag: the count of items acted on exceeds items_listed and is capped at it for: "
-            + name_list(sorted(set(np.asarray(order_ids)[np.unique(tl_o[over])])))
-        )
-    acted_total = np.maximum(named_cum, np.minimum(tally_cm, population[tl_o]))
-    surplus = acted_total - named_cum  # items acted on beyond the named ones
-    prev = np.zeros(len(tl_o))
-    if len(tl_o):
-        prev[1:] = surplus[:-1]
-        prev[segment_starts(tl_o)] = 0.0
-    d_surplus = surplus - prev
-    last = np.ones(len(tl_o), dtype=bool)
-    last[:-1] = tl_o[1:] != tl_o[:-1]
-    surplus_final = np.zeros(n_orders)
-    surplus_final[tl_o[last]] = surplus[last]
-    named_final = np.bincount(pair_o[acted_pairs], minlength=n_orders)
 
-    # Named items first seen acted on after a tally had already counted them: lower weight.
-    pair_weight = np.ones(n_pairs)
-    reduce = d_surplus < -1e-12
-    if reduce.any():
-        red = pd.DataFrame(
-            {"o": tl_o[reduce], "t": tl_t[reduce], "r": -d_surplus[reduce] / tl_k[reduce]}
-        )
-        m = pd.DataFrame(
-            {"p": tl_pairs, "o": pair_o[tl_pairs], "t": ev_at[act_ev[tl_pairs]]}
-        ).merge(red, on=["o", "t"], how="inner")
-        pair_weight[m["p"].to_numpy()] -= m["r"].to_numpy()
-    # Named items never seen acted on, which the tally says were: spread the excess over them.
-    unnamed = population - n_named
-    cens_named = n_named - named_final
-    excess = np.maximum(surplus_final - unnamed, 0.0)
-    cens_share = np.divide(excess, cens_named, out=np.zeros(n_orders), where=cens_named > 0)
-    pair_weight = np.where(pair_acted, pair_weight, 1.0 - cens_share[pair_o])
-
-    # Aggregate rows: increases of the surplus, at the report that raised it.
-    grow = d_surplus > 1e-12
-    rep = pd.DataFrame({"o": agg_o, "t": ev_at[agg_ev], "n": agg_n, "ev": agg_ev})
-    rep = rep.sort_values(["o", "t", "n"], ascending=[True, True, False]).drop_duplicates(
-        ["o", "t"]
-    )
-    agg_rows = pd.DataFrame({"o": tl_o[grow], "t": tl_t[grow], "w": d_surplus[grow]}).merge(
-        rep[["o", "t", "ev"]], on=["o", "t"], how="left"
-    )
-    ar_o = agg_rows["o"].to_numpy(dtype="int64")
-    ar_ev = agg_rows["ev"].to_numpy(dtype="int64")
-    unnamed_left = np.maximum(unnamed - surplus_final, 0.0)
-
-    # --- units per order ---------------------------------------------------------------------
-    days = (o_prec >= DAY_US) | (unit == "days")
-    days[pair_o[acted_pairs][ev_prec[act_ev[acted_pairs]] >= DAY_US]] = True
-    days[ar_o[ev_prec[ar_ev] >= DAY_US]] = True
-
-    # --- assemble ----------------------------------------------------------------------------
-    cens_o = np.flatnonzero((unnamed_left > 1e-12) & ~no_pop)
-    n_n, n_a, n_c = n_pairs, len(ar_o), len(cens_o)
-    part_o = np.concatenate([pair_o, ar_o, cens_o]).astype("int64")
-    observed = np.concatenate([pair_acted, np.ones(n_a, bool), np.zeros(n_c, bool)])
-    row_ev = np.concatenate([act_ev, ar_ev, np.full(n_c, -1, "int64")])
+def _assemble(
+    events: pd.DataFrame,
+    scope: _Scope,
+    actions: _Actions,
+    pairs: _Pairs,
+    reports: _Reports,
+    weights: _Weights,
+    days: np.ndarray,
+    no_pop: np.ndarray,
+) -> pd.DataFrame:
+    """One row per named pair, per aggregate row and per order's censored unnamed items, with
+    the lag columns, sorted (order, named first, acted on first, lag)."""
+    cens_o = np.flatnonzero((weights.unnamed_left > 1e-12) & ~no_pop)
+    n_n, n_a, n_c = len(pairs), len(weights.agg_o), len(cens_o)
+    part_o = np.concatenate([pairs.o, weights.agg_o, cens_o]).astype("int64")
+    observed = np.concatenate([pairs.act_ev >= 0, np.ones(n_a, bool), np.zeros(n_c, bool)])
+    row_ev = np.concatenate([pairs.act_ev, weights.agg_ev, np.full(n_c, -1, "int64")])
     has_ev = row_ev >= 0
     safe_ev = np.where(has_ev, row_ev, 0)
 
@@ -421,11 +580,11 @@ def lag_items(
             return np.full(len(row_ev), fill, dtype="int64")
         return np.where(has_ev, arr[safe_ev], fill)
 
-    end_us = np.where(observed, take(ev_at, NAT_US), as_of_us)
-    end_local = np.where(observed, take(ev_local, NAT_US), as_of_local)
-    early_us = take(ev_early, NAT_US)
-    early_local = take(ev_early_local, NAT_US)
-    start_us, start_local = o_iss_us[part_o], o_iss_local[part_o]
+    end_us = np.where(observed, take(actions.at, NAT_US), scope.as_of_us)
+    end_local = np.where(observed, take(actions.local, NAT_US), scope.as_of_local)
+    early_us = take(actions.early, NAT_US)
+    early_local = take(actions.early_local, NAT_US)
+    start_us, start_local = scope.issued_us[part_o], scope.issued_local[part_o]
     in_days = days[part_o]
     upper = elapsed(start_us, start_local, end_us, end_local, in_days)
     has_interval = observed & (early_us != NAT_US)
@@ -441,63 +600,50 @@ def lag_items(
         upper,
     )
     lag = np.where(has_interval, (lower + upper) / 2.0, upper)
-    weight = np.concatenate([pair_weight, agg_rows["w"].to_numpy(), unnamed_left[cens_o]])
-    n_before = np.concatenate([n_before_pair, n_before_agg[ar_o], n_before_agg[cens_o]])
-
+    weight = np.concatenate([weights.pair, weights.agg_w, weights.unnamed_left[cens_o]])
+    n_before = np.concatenate(
+        [pairs.n_before, reports.n_before[weights.agg_o], reports.n_before[cens_o]]
+    )
     approx_src = (
-        column_or_na(events, "n_items_is_approximate", "boolean").take(ev_rows).fillna(False)
+        column_or_na(events, "n_items_is_approximate", "boolean").take(actions.rows).fillna(False)
     ).to_numpy(dtype=bool)
     approximate = np.concatenate(
-        [np.zeros(n_n, bool), approx_src[ar_ev] if n_a else np.zeros(0, bool), np.zeros(n_c, bool)]
+        [
+            np.zeros(n_n, bool),
+            approx_src[weights.agg_ev] if n_a else np.zeros(0, bool),
+            np.zeros(n_c, bool),
+        ]
     )
-
-    # notes: one text per distinct (ignored count, reduced weight) - no per-row Python
     reduced = (np.arange(len(part_o)) < n_n) & (weight < 1 - 1e-12)
-    note_key = n_before.astype("int64") * 2 + reduced
-    note_codes, note_keys = pd.factorize(note_key)
-    note_labels = []
-    for key in note_keys:
-        k, red = divmod(int(key), 2)
-        parts = []
-        if k:
-            parts.append(f"{k} withheld/suspended event(s) dated before the order were ignored")
-        if red:
-            parts.append(
-                "an aggregate report already counts more of this order's items than the named "
-                "ones seen acted on, so part of this item is counted there (see weight)"
-            )
-        note_labels.append("; ".join(parts) if parts else None)
-    note_codes = np.where(note_key == 0, -1, note_codes)
-    note_labels = [lab if lab is not None else "" for lab in note_labels]
+    note_codes, note_labels = _notes(n_before, reduced)
 
     # Sort (order, named first, acted on first, lag) on the arrays, then build the columns once.
+    n_orders = len(scope)
     order_rank = np.empty(n_orders, dtype="int64")
-    order_rank[np.argsort(np.asarray(order_ids, dtype=object).astype(str), kind="stable")] = (
+    order_rank[np.argsort(np.asarray(scope.ids, dtype=object).astype(str), kind="stable")] = (
         np.arange(n_orders)
     )
     is_agg = np.arange(len(part_o)) >= n_n
     srt = np.lexsort((lag, ~observed, is_agg, order_rank[part_o]))
     # Each column is put in order and its source dropped at once, so the 4M-row output never
-    # sits in memory twice. (Before this change the action was read through the *sorted* has_ev
-    # mask from unsorted events, so some acted-on rows showed no action and some censored rows one.)
-    action = np.where(has_ev, take(ev_kind, -1), -1)[srt]
-    item_pos = np.concatenate([it_rows[~dup], np.full(n_a + n_c, -1, "int64")])[srt]
-    ev_pos = np.where(has_ev, ev_rows[safe_ev] if len(ev_rows) else -1, -1)[srt]
-    del ev_rows, ev_kind, ev_at, ev_local, ev_early, ev_early_local
+    # sits in memory twice.
+    action = np.where(has_ev, take(actions.kind, -1), -1)[srt]
+    item_pos = np.concatenate([pairs.item_row, np.full(n_a + n_c, -1, "int64")])[srt]
+    ev_pos = np.where(has_ev, actions.rows[safe_ev] if len(actions.rows) else -1, -1)[srt]
     observed = observed[srt]
-    item_src = it_item if n_pairs else pd.array([], dtype="str")
+    item_src = pairs.item_text if n_n else pd.array([], dtype="str")
     columns = {
-        "order_id": order_ids.take(part_o[srt]),
+        "order_id": scope.ids.take(part_o[srt]),
         "item_id": item_src.take(item_pos, allow_fill=True),
         "basis": str_take(("named", "aggregate"), is_agg[srt].astype(int)),
     }
-    del part_o, is_agg, item_pos, item_src, it_item
+    del part_o, is_agg, item_pos, item_src
     columns["weight"] = weight[srt]
     columns["issued_at"] = ts_from_us(start_us[srt])
     columns["actioned_at"] = ts_from_us(np.where(observed, end_us[srt], NAT_US))
     del weight, start_us, end_us
     columns["action"] = str_take(ACTION_EVENTS, action)
-    columns["action_order_id"] = str_column_take(ev_order_col, ev_pos)
+    columns["action_order_id"] = str_column_take(actions.order_col, ev_pos)
     del action, ev_pos
     columns["lag"] = lag[srt]
     columns["lag_lower"] = lower[srt]
@@ -505,14 +651,13 @@ def lag_items(
     del lag, lower, upper
     columns["unit"] = str_take(("hours", "days"), in_days[srt].astype(int))
     columns["observed"] = observed
-    columns["censored_at"] = ts_from_us(np.where(observed, NAT_US, as_of_us))
+    columns["censored_at"] = ts_from_us(np.where(observed, NAT_US, scope.as_of_us))
     columns["approximate"] = approximate[srt]
     columns["n_ignored_before_issued"] = pd.array(n_before[srt], dtype="Int64")
     columns["notes"] = str_take(note_labels, note_codes[srt])
-    out = pd.DataFrame(columns, copy=False)
     # Named rows stay even at weight 0 (the item is listed; the note says why). Aggregate rows
     # are only made for positive weights.
-    return out
+    return pd.DataFrame(columns, copy=False)
 
 
 # ----------------------------------------------------------------------------------------------
