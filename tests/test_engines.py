@@ -166,6 +166,8 @@ def test_a_hand_written_history_gives_the_expected_events(tmp_path, cluster, eng
     assert list(got["country"].fillna("-")) == ["IN", "-", "IN", "-", "IN", "-", "-"]
     assert got["notes"].iloc[0] == "already withheld when first seen; when it began is unknown"
     assert got["notes"].iloc[1:].isna().all()
+    # every engine says how well each time is known
+    assert list(got["timing"]) == ["before_first_check"] + ["bounded"] * 6
 
 
 @pytest.mark.parametrize("engine", engines.ENGINES)

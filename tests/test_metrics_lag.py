@@ -130,7 +130,7 @@ def test_exact_times_give_hours():
     assert list(li_days.sort_values("item_id")["lag"]) == [1, 2]
 
 
-def test_interval_bounds_and_midpoint():
+def test_interval_bounds_give_a_range_not_a_midpoint():
     orders = mf.orders(
         {
             "order_id": "H",
@@ -160,8 +160,10 @@ def test_interval_bounds_and_midpoint():
     )
     li = lag_items(orders, items, events, as_of=AS_OF)
     a, b = _row(li, "H", "@a"), _row(li, "H", "@b")
-    assert (a["lag_lower"], a["lag_upper"], a["lag"]) == (2, 26, 14)
-    assert (b["lag_lower"], b["lag_upper"], b["lag"]) == (0, 6, 3)
+    assert (a["lag_lower"], a["lag_upper"], a["timing"]) == (2, 26, "bounded")
+    assert (b["lag_lower"], b["lag_upper"], b["timing"]) == (0, 6, "bounded")
+    # a range, never a midpoint presented as the lag
+    assert math.isnan(a["lag"]) and math.isnan(b["lag"])
 
 
 # --- which events count -----------------------------------------------------------------------
@@ -409,7 +411,7 @@ def test_summary_median_with_interval_and_survival_curve():
     li = lag_items(orders, items, events, as_of=AS_OF)
     s = lag_summary(li).iloc[0]
     assert (s["km_q25"], s["km_median"], s["km_q75"]) == (1, 2, 4)
-    assert s["km_median_lower"] <= 2 and s["unit"] == "days"
+    assert s["km_median_ci_lower"] <= 2 and s["unit"] == "days"
     km = survival_curve(li)
     assert list(km["time"]) == [1, 2, 4, 20]
     assert list(km["survival"]) == pytest.approx([0.75, 0.5, 0.25, 0.25])
@@ -468,6 +470,8 @@ def test_output_columns_and_types():
         "lag",
         "lag_lower",
         "lag_upper",
+        "timing",
+        "outcome",
         "unit",
         "observed",
         "censored_at",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import metric_frames as mf
 import pandas as pd
 import pytest
@@ -132,7 +134,9 @@ def test_snapshot_events_feed_the_lag_metric():
     )
     li = lag_items(orders, mf.named_items("O", "@a"), snapshots_to_events(c), as_of="2021-02-02")
     r = li.iloc[0]
-    assert (r["lag_lower"], r["lag_upper"], r["lag"]) == (0, 3, 1.5)
+    # between the check before the order and the one 3 hours after it: a range, no point
+    assert (r["lag_lower"], r["lag_upper"], r["timing"]) == (0, 3, "bounded")
+    assert math.isnan(r["lag"])
 
 
 def test_empty_and_unmutated():

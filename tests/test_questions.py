@@ -48,7 +48,9 @@ def test_lag_4_feb_order_partly_actioned_by_10_feb_rest_censored(tables):
     assert math.isnan(row["km_median"])  # fewer than half actioned: the median is not reached
     assert row["km_q25"] == 6  # 4 Feb -> 10 Feb
     assert "595 (censored)" in answer.headline
-    assert answer.method == "Kaplan-Meier; 602 items still unactioned are censored"
+    assert answer.method.startswith("Kaplan-Meier; 602 items still unactioned are censored; ")
+    # 257 - 7 + 583 actions, every one dated in a report: exact times, no ranges
+    assert "times of 833 actions known, 0 known only between two checks" in answer.method
 
 
 def test_reversals_1_feb_block_reversed_the_same_day(tables):

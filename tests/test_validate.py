@@ -64,6 +64,7 @@ def test_a_row_rejected_in_one_table_leaves_the_others():
             "order_id": ["A-1", "A-1"],
             "event": ["withheld", "withheld"],
             "at": pd.to_datetime(["2021-02-01", "2021-02-02"], utc=True),
+            "timing": ["exact", "exact"],
             "time_precision": ["day", "day"],
             "n_items": [1, 1],
             "n_items_is_approximate": [False, False],

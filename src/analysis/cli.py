@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument(
         "--deadline-hours", type=float, default=36.0, help="deadline when an order states none"
     )
+    metrics.add_argument(
+        "--acted",
+        default="withheld,suspended",
+        help="outcomes that count as acting on an order: withheld, suspended, gone "
+        "(comma-separated; default withheld,suspended)",
+    )
     metrics.add_argument("--lang", choices=("en", "hi"), default="en")
     metrics.add_argument("--format", choices=("table", "csv", "json"), default="table")
     metrics.add_argument(
@@ -179,6 +185,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
+    from analysis.core.errors import InputError
+    from analysis.metrics import acted_outcomes
     from analysis.report import questions
 
     tables = questions.load(args.data, engine=args.engine)
@@ -196,8 +204,16 @@ def _metrics(args: argparse.Namespace) -> int:
             lang=args.lang,
         )
     elif args.question == "lag":
+        try:
+            acted = acted_outcomes(args.acted.split(","))
+        except ValueError as err:
+            raise InputError(f"--{err}") from None
         answer = questions.answer_lag(
-            scope, as_of=args.as_of, deadline_hours=args.deadline_hours, lang=args.lang
+            scope,
+            as_of=args.as_of,
+            deadline_hours=args.deadline_hours,
+            acted=acted,
+            lang=args.lang,
         )
     else:
         answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)

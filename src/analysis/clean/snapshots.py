@@ -21,10 +21,13 @@ Three things are tracked per item, each from the checks that can see it:
 * **existence**: a change to ``not_found`` gives ``deleted``. An item that reappears gives no
   event (there is no such event type); a later disappearance gives another ``deleted``.
 
-The **first** check of an item that already shows it withheld (or suspended, or not found)
-gives that event with ``at_earliest`` null: the change happened at an unknown time before we
-started watching, and ``notes`` says so. Checks with a missing or unknown ``state`` are skipped
-(a warning gives the count). Vectorised: one sort, then shifts and forward-fills within items.
+Every event says how well its time is known (``timing``): ``bounded`` between two checks, or
+``before_first_check``: the **first** check of an item that already shows it withheld (or
+suspended, or not found) gives that event with ``at_earliest`` null, because the change
+happened at an unknown time before we started watching (``notes`` says so too); the metrics
+take the order's own time as the earliest possible. Checks with a missing or unknown ``state``
+are skipped (a warning gives the count). Vectorised: one sort, then shifts and forward-fills
+within items.
 """
 
 from __future__ import annotations
@@ -86,7 +89,8 @@ def snapshots_to_events(checks: pd.DataFrame, *, country: str = "IN") -> pd.Data
     -------
     A frame with the columns of :data:`analysis.core.schema.EVENTS`, one row per change, sorted by
     item and time: ``event``; ``at`` = the check showing the change; ``at_earliest`` = the last
-    check that showed the previous state (null for a state found at the first check);
+    check that showed the previous state (null for a state found at the first check); ``timing``
+    ``bounded``, or ``before_first_check`` for a state found at the first check;
     ``time_precision`` ``second``; ``n_items`` 1; ``country`` = ``country`` for
     withheld/restored (null for suspensions and deletions, which are global);
     ``source_kind`` ``snapshot``; ``order_id``, ``source_url``, ``source_file``,
@@ -191,6 +195,9 @@ def snapshots_to_events(checks: pd.DataFrame, *, country: str = "IN") -> pd.Data
             "event": str_take(ev_names, ev_code),
             "at": ts_from_us(t[idx]),
             "at_earliest": ts_from_us(early),
+            "timing": str_take(
+                ("bounded", "before_first_check"), (early == NAT_US).astype("int64")
+            ),
             "time_precision": str_take(("second",), np.zeros(n_ev, "int64")),
             "n_items": pd.array(np.ones(n_ev, dtype="int64"), dtype="Int64"),
             "n_items_is_approximate": np.zeros(n_ev, dtype=bool),

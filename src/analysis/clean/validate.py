@@ -70,6 +70,7 @@ SCHEMAS = {
         {
             "event": _text(_vocab(schema.EVENT_TYPES), nullable=False),
             "at": _timestamp,
+            "timing": _text(_vocab(schema.TIMINGS), nullable=False),
             "n_items": pa.Column("Int64", pa.Check.ge(1), nullable=False),
             "time_precision": _text(_vocab(schema.TIME_PRECISIONS), nullable=False),
         }

@@ -55,6 +55,7 @@ EVENTS = pa.schema(
         pa.field("event", pa.string(), nullable=False),
         pa.field("at", UTC_US, nullable=False),
         pa.field("at_earliest", UTC_US),
+        pa.field("timing", pa.string(), nullable=False),
         pa.field("time_precision", pa.string(), nullable=False),
         pa.field("n_items", pa.int64(), nullable=False),
         pa.field("n_items_is_approximate", pa.bool_(), nullable=False),
@@ -138,6 +139,10 @@ TABLES: dict[str, pa.Schema] = {
 ITEM_TYPES = ("account", "tweet", "url", "hashtag")
 EVENT_TYPES = ("withheld", "restored", "suspended", "reinstated", "deleted")
 TIME_PRECISIONS = ("day", "hour", "minute", "second")
+#: ``events.timing``: how well the event's time is known. ``exact``: it happened at ``at``;
+#: ``bounded``: after ``at_earliest`` and by ``at`` (e.g. between two status checks);
+#: ``before_first_check``: already so at the first check ``at``, at an unknown time before it.
+TIMINGS = ("exact", "bounded", "before_first_check")
 #: ``checks.state``: the vocabulary of :func:`analysis.clean.snapshots.snapshots_to_events`.
 CHECK_STATES = ("withheld", "visible", "suspended", "not_found")
 SOURCE_KINDS = (

@@ -601,6 +601,7 @@ def _events(cells: _Cells) -> dict[str, pd.DataFrame]:
             "event": event["value"],
             "at": at["at"],
             "at_earliest": earliest["at"] if earliest is not None else cells.no_times(),
+            "timing": _timing(earliest["at"] if earliest is not None else None, cells.index),
             "time_precision": at["time_precision"],
             "n_items": n_items.astype("Int64"),
             "n_items_is_approximate": (counts["bound"].fillna("exact") != "exact").astype(bool),
@@ -609,6 +610,13 @@ def _events(cells: _Cells) -> dict[str, pd.DataFrame]:
         }
     )
     return {"events": frame}
+
+
+def _timing(earliest: pd.Series | None, index: pd.Index) -> pd.Series:
+    """A sheet's event happened at ``at`` (``exact``), or after ``at_earliest`` (``bounded``)."""
+    if earliest is None:
+        return pd.Series("exact", index=index, dtype="str")
+    return pd.Series(np.where(earliest.notna(), "bounded", "exact"), index=index, dtype="str")
 
 
 def _wide_handles(cells: _Cells) -> dict[str, pd.DataFrame]:
@@ -646,6 +654,7 @@ def _wide_handles(cells: _Cells) -> dict[str, pd.DataFrame]:
         event=str_take([name for _, name in date_columns], column),
         at=ts_from_us(at_us[cell]),
         at_earliest=pd.Series(pd.NaT, index=range(len(cell)), dtype="datetime64[us, UTC]"),
+        timing="exact",
         time_precision=precision.take(cell).reset_index(drop=True),
         n_items=1,
         n_items_is_approximate=False,

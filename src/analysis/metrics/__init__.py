@@ -5,12 +5,25 @@ docs/methodology.md explains every definition in plain words.
 
 from analysis.core.errors import MetricWarning
 
-from .lag import lag_items, lag_summary, survival_curve
+from .lag import (
+    ACTED_DEFAULT,
+    OUTCOMES,
+    TIMINGS,
+    acted_outcomes,
+    lag_items,
+    lag_summary,
+    survival_band,
+    survival_curve,
+)
 from .reversals import anomalies, episodes, reversal_summary
 from .survival import kaplan_meier, km_quantile
 from .volume import volume
 
 __all__ = [
+    "ACTED_DEFAULT",
+    "OUTCOMES",
+    "TIMINGS",
+    "acted_outcomes",
     "MetricWarning",
     "anomalies",
     "episodes",
@@ -19,6 +32,7 @@ __all__ = [
     "lag_items",
     "lag_summary",
     "reversal_summary",
+    "survival_band",
     "survival_curve",
     "volume",
 ]

@@ -2,7 +2,12 @@
 
 Definitions (docs/methodology.md explains them for readers):
 
-* **Action**: the first ``withheld`` or ``suspended`` event of the item at or after the order's
+* **Outcomes** are kept apart: ``withheld`` (in the ordering country: a ``withheld`` event whose
+  ``country`` is another country does not count for the order), ``suspended`` and ``gone``
+  (a ``deleted`` event: not found, cause unknown: a user may delete their own account).
+  ``acted`` says which outcomes count as *acting on the order*; by default ``withheld`` and
+  ``suspended``, never ``gone``. Every row still says its ``outcome``.
+* **Action**: the first event of the item whose outcome is in ``acted``, at or after the order's
   ``issued_at`` and at or before ``as_of``. An event counts for the item whatever order it cites
   (an event with no ``order_id``, or one citing another order that named the same item, still
   shows the item was acted on); the cited order is kept in ``action_order_id``. Events before
@@ -16,11 +21,14 @@ Definitions (docs/methodology.md explains them for readers):
   never a mix. In days, lag is the difference of local calendar dates in whole days (acted on the
   day of the order = 0 days); in hours it is the exact elapsed time. ``unit="days"`` forces days
   for every order.
-* **Intervals**: when the action event has ``at_earliest`` (e.g. the previous status snapshot),
-  the action happened between ``at_earliest`` and ``at``: ``lag_lower`` / ``lag_upper`` are the
-  lags at those two ends (the lower one never below 0) and the point ``lag`` is their
-  **midpoint**. Without ``at_earliest`` both bounds equal ``lag``. Running the Kaplan-Meier
-  estimate on ``lag_lower`` and on ``lag_upper`` brackets the result.
+* **Timing** has three kinds, from the action event's ``timing`` (docs/data-dictionary.md):
+  ``exact`` (``at`` is when it happened), ``bounded`` (between ``at_earliest`` and ``at``, e.g.
+  two status checks) and ``before_first_check`` (already so when first checked: between the
+  order and that check). ``lag_lower`` / ``lag_upper`` are the lags at the two ends (the lower
+  one never below 0; for ``before_first_check`` it is 0). ``lag`` is the lag only where the two
+  agree; where the data give a range it is NaN: a midpoint would be a number the data do not
+  support. Kaplan-Meier on ``lag_lower`` and on ``lag_upper`` gives the band the true curve
+  lies in.
 * **Censoring**: items with no action by ``as_of`` are right-censored at ``as_of``
   (``observed`` False, ``lag`` = time from the order to ``as_of``). They are never dropped and
   never counted as a zero lag.
@@ -68,6 +76,7 @@ from analysis.core.arrays import (
     str_take,
 )
 from analysis.core.errors import MetricWarning, warn_data
+from analysis.core.schema import TIMINGS
 from analysis.core.times import (
     DAY_US,
     DEFAULT_TZ,
@@ -85,7 +94,37 @@ from analysis.core.times import (
 
 from .survival import KM_COLUMNS, km_grouped, quantiles_grouped
 
-ACTION_EVENTS = ("withheld", "suspended")
+#: What an item can be seen to become, and the event that shows it.
+OUTCOMES = ("withheld", "suspended", "gone")
+OUTCOME_EVENTS = ("withheld", "suspended", "deleted")
+#: The outcomes that count as acting on an order unless the caller says otherwise.
+ACTED_DEFAULT = ("withheld", "suspended")
+_OUTCOME_NAMES = {
+    "withheld": "withheld",
+    "suspended": "suspended",
+    "gone": "gone",
+    "deleted": "gone",
+    "not_found": "gone",
+    "not found": "gone",
+}
+
+
+def acted_outcomes(acted) -> tuple[str, ...]:
+    """``acted`` as a tuple of :data:`OUTCOMES` (``deleted``/``not_found`` mean ``gone``); a
+    ``ValueError`` names anything else."""
+    values = [acted] if isinstance(acted, str) else list(acted)
+    out = []
+    for value in values:
+        name = _OUTCOME_NAMES.get(str(value).strip().lower())
+        if name is None:
+            raise ValueError(
+                f"acted: {value!r} is not an outcome; use some of withheld, suspended, gone"
+            )
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise ValueError("acted: name at least one outcome (withheld, suspended, gone)")
+    return tuple(o for o in OUTCOMES if o in out)
 
 
 LAG_COLUMNS = [
@@ -100,6 +139,8 @@ LAG_COLUMNS = [
     "lag",
     "lag_lower",
     "lag_upper",
+    "timing",
+    "outcome",
     "unit",
     "observed",
     "censored_at",
@@ -153,6 +194,7 @@ class _Scope:
     issued_us: np.ndarray
     issued_local: np.ndarray
     prec: np.ndarray  # microseconds in one unit of each order's time_precision
+    country: np.ndarray  # upper-case ISO code of each order's country ("" when unknown)
     listed_known: np.ndarray
     listed: np.ndarray  # items_listed as float, NaN where unknown
     all_ids: pd.Index  # every usable order, in scope or not
@@ -187,6 +229,7 @@ def _orders_in_scope(orders: pd.DataFrame, as_of_ts: pd.Timestamp, tz: str) -> _
         issued_us=utc_us(issued),
         issued_local=local_us(issued, tz),
         prec=precision_us(column_or_na(orders, "time_precision").take(rows)),
+        country=_upper_codes(column_or_na(orders, "country").take(rows)),
         listed_known=~np.asarray(pd.isna(listed), dtype=bool),
         listed=listed.to_numpy(dtype="float64", na_value=np.nan),
         all_ids=pd.Index(o_id_all.take(o_rows).astype("str")),
@@ -196,26 +239,37 @@ def _orders_in_scope(orders: pd.DataFrame, as_of_ts: pd.Timestamp, tz: str) -> _
     )
 
 
+def _upper_codes(values: pd.Series) -> np.ndarray:
+    """Country codes, stripped and upper-cased, as a numpy array of text ("" when missing);
+    the Python work is per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lut = np.array([str(u).strip().upper() for u in uniques] + [""], dtype=object)
+    return lut[codes]
+
+
 @dataclass
 class _Actions:
-    """The action events (``withheld``/``suspended``) dated by ``as_of``: arrays over
-    ``rows`` (their positions in the events table)."""
+    """The outcome events (``withheld``/``suspended``/``deleted``) dated by ``as_of``: arrays
+    over ``rows`` (their positions in the events table)."""
 
     rows: np.ndarray
-    kind: np.ndarray  # index into ACTION_EVENTS
+    kind: np.ndarray  # index into OUTCOMES
+    acted: np.ndarray  # the kind counts as acting on an order
+    timing: np.ndarray  # index into TIMINGS
     at: np.ndarray
     local: np.ndarray
     early: np.ndarray  # at_earliest (NAT_US when unknown or after ``at``)
     early_local: np.ndarray
     prec: np.ndarray
+    country: np.ndarray  # "" when the event names no country
     item_na: np.ndarray
     order_na: np.ndarray
     item_col: pd.Series  # the events table's columns, all rows
     order_col: pd.Series
 
 
-def _action_events(events: pd.DataFrame, as_of_us: int, tz: str) -> _Actions:
-    kind_all = label_codes(events["event"], ACTION_EVENTS)
+def _action_events(events: pd.DataFrame, as_of_us: int, tz: str, acted: tuple) -> _Actions:
+    kind_all = label_codes(events["event"], OUTCOME_EVENTS)
     at_all = utc_us(events["at"])
     rows = np.flatnonzero((kind_all >= 0) & (at_all != NAT_US) & (at_all <= as_of_us))
     kind, at = kind_all[rows], at_all[rows]
@@ -223,16 +277,23 @@ def _action_events(events: pd.DataFrame, as_of_us: int, tz: str) -> _Actions:
     early = utc_us(column_or_na(events, "at_earliest", "datetime"))[rows]
     early_local = local_from_us(early, tz)
     early = np.where((early != NAT_US) & (early > at), NAT_US, early)
+    # Events from before the timing column existed: bounded where at_earliest is known.
+    timing = label_codes(column_or_na(events, "timing"), TIMINGS)[rows]
+    timing = np.where(timing >= 0, timing, np.where(early != NAT_US, 1, 0))
     item_col = column_or_na(events, "item_id")
     order_col = column_or_na(events, "order_id")
+    acted_codes = [OUTCOMES.index(o) for o in acted]
     return _Actions(
         rows=rows,
         kind=kind,
+        acted=np.isin(kind, acted_codes),
+        timing=timing,
         at=at,
         local=local_from_us(at, tz),
         early=early,
         early_local=early_local,
         prec=precision_us(column_or_na(events, "time_precision"))[rows],
+        country=_upper_codes(column_or_na(events, "country").take(rows)),
         item_na=item_col.isna().to_numpy()[rows],
         order_na=order_col.isna().to_numpy()[rows],
         item_col=item_col,
@@ -248,6 +309,7 @@ class _Pairs:
     item_row: np.ndarray  # row in ``items``
     o: np.ndarray  # order position in scope
     act_ev: np.ndarray
+    outcome_ev: np.ndarray  # the first outcome event of any kind, -1 when none
     n_before: np.ndarray  # action events of the pair's item dated before the order
     n_named: np.ndarray  # per order: named items
     item_text: pd.api.extensions.ExtensionArray  # items' item_id, all rows
@@ -305,18 +367,39 @@ def _named_pairs(items: pd.DataFrame | None, scope: _Scope, actions: _Actions) -
     eligible = _at_or_after(
         actions.local[p_ev], scope.issued_local[p_o], actions.prec[p_ev], scope.prec[p_o]
     )
+    n_before = np.bincount(p_pair[~eligible & actions.acted[p_ev]], minlength=n_pairs)
+    eligible &= _in_ordering_country(actions, p_ev, scope.country[p_o])
     el_pair, el_ev = p_pair[eligible], p_ev[eligible]
-    first = segment_starts(el_pair)  # each pair's events are in time order: the earliest
+    del p_pair, p_ev, p_o, eligible
+    # each pair's events are in time order: the first of any kind, and the first that acts
+    outcome_ev = np.full(n_pairs, -1, dtype="int64")
+    first = segment_starts(el_pair)
+    outcome_ev[el_pair[first]] = el_ev[first]
+    acting = actions.acted[el_ev]
+    el_pair, el_ev = el_pair[acting], el_ev[acting]
+    first = segment_starts(el_pair)
     act_ev = np.full(n_pairs, -1, dtype="int64")
     act_ev[el_pair[first]] = el_ev[first]
     return _Pairs(
         item_row=it_rows[~dup],
         o=pair_o,
         act_ev=act_ev,
-        n_before=np.bincount(p_pair[~eligible], minlength=n_pairs),
+        outcome_ev=outcome_ev,
+        n_before=n_before,
         n_named=np.bincount(pair_o, minlength=len(scope)),
         item_text=it_item,
     )
+
+
+def _in_ordering_country(
+    actions: _Actions, ev: np.ndarray, order_country: np.ndarray
+) -> np.ndarray:
+    """False for a ``withheld`` event that names a country other than its order's (withheld
+    elsewhere is not compliance with this order); events naming no country, and orders with
+    none, pass."""
+    country = actions.country[ev]
+    withheld = actions.kind[ev] == OUTCOMES.index("withheld")
+    return ~withheld | (country == "") | (order_country == "") | (country == order_country)
 
 
 @dataclass
@@ -331,7 +414,7 @@ class _Reports:
 
 
 def _aggregate_reports(events: pd.DataFrame, scope: _Scope, actions: _Actions) -> _Reports:
-    agg_ev = np.flatnonzero(actions.item_na & ~actions.order_na)
+    agg_ev = np.flatnonzero(actions.item_na & ~actions.order_na & actions.acted)
     agg_o, agg_known = scope.position(actions.order_col.take(actions.rows[agg_ev]))
     if (~agg_known).any():
         cited = actions.order_col.take(actions.rows[agg_ev[~agg_known]]).astype("str")
@@ -340,6 +423,8 @@ def _aggregate_reports(events: pd.DataFrame, scope: _Scope, actions: _Actions) -
             + name_list(sorted(set(cited)))
         )
     agg_ev, agg_o = agg_ev[agg_o >= 0], agg_o[agg_o >= 0]
+    same_country = _in_ordering_country(actions, agg_ev, scope.country[agg_o])
+    agg_ev, agg_o = agg_ev[same_country], agg_o[same_country]
     coarse = np.maximum(scope.prec[agg_o], actions.prec[agg_ev])
     eligible = _floor(actions.local[agg_ev], coarse) >= _floor(scope.issued_local[agg_o], coarse)
     n_before = np.bincount(agg_o[~eligible], minlength=len(scope))
@@ -509,6 +594,7 @@ def lag_items(
     as_of,
     tz: str = DEFAULT_TZ,
     unit: str = "auto",
+    acted=ACTED_DEFAULT,
 ) -> pd.DataFrame:
     """Compliance lag per (order, item), right-censored at ``as_of``.
 
@@ -524,6 +610,9 @@ def lag_items(
         Time zone for calendar-day arithmetic (default Asia/Kolkata).
     unit
         ``"auto"`` (per order, see module notes) or ``"days"`` (whole local days everywhere).
+    acted
+        The outcomes that count as acting on the order (:data:`OUTCOMES`; default
+        ``withheld`` and ``suspended``).
 
     Returns
     -------
@@ -532,10 +621,12 @@ def lag_items(
 
     ``order_id``; ``item_id`` (NA for aggregate rows); ``basis`` (``named``/``aggregate``);
     ``weight`` (items the row stands for, float); ``issued_at``; ``actioned_at`` (UTC ``at`` of
-    the action, NaT if censored); ``action`` (``withheld``/``suspended``; NA if censored);
+    the action, NaT if censored); ``action`` (the acting outcome; NA if censored);
     ``action_order_id`` (the order the action event cites, may be NA); ``lag`` (float, in
-    ``unit``; for censored rows the time to ``as_of``); ``lag_lower``/``lag_upper`` (interval
-    bounds, equal to ``lag`` when the time is exact); ``unit`` (``days``/``hours``);
+    ``unit``; for censored rows the time to ``as_of``; NaN where the data give only a range);
+    ``lag_lower``/``lag_upper`` (the range; equal when the time is exact); ``timing``
+    (:data:`TIMINGS`, NA if censored); ``outcome`` (the action's outcome, else the first outcome
+    seen that does not count as acting, e.g. ``gone``; NA when none); ``unit`` (``days``/``hours``);
     ``observed`` (False = right-censored); ``censored_at`` (``as_of`` for censored rows, else
     NaT); ``approximate`` (an aggregate count reported as approximate, e.g. "~250");
     ``n_ignored_before_issued`` (action events dated before the order and ignored: for named
@@ -543,9 +634,10 @@ def lag_items(
     """
     if unit not in ("auto", "days"):
         raise ValueError('unit must be "auto" or "days"')
+    acted = acted_outcomes(acted)
     as_of_ts, _ = parse_instant(as_of, tz)
     scope = _orders_in_scope(orders, as_of_ts, tz)
-    actions = _action_events(events, scope.as_of_us, tz)
+    actions = _action_events(events, scope.as_of_us, tz, acted)
     pairs = _named_pairs(items, scope, actions)
     reports = _aggregate_reports(events, scope, actions)
     population, reports = _populations(scope, pairs, reports)
@@ -584,22 +676,26 @@ def _assemble(
     end_local = np.where(observed, take(actions.local, NAT_US), scope.as_of_local)
     early_us = take(actions.early, NAT_US)
     early_local = take(actions.early_local, NAT_US)
+    timing = np.where(observed, take(actions.timing, -1), -1)
     start_us, start_local = scope.issued_us[part_o], scope.issued_local[part_o]
     in_days = days[part_o]
     upper = elapsed(start_us, start_local, end_us, end_local, in_days)
-    has_interval = observed & (early_us != NAT_US)
+    # The earliest possible time: at_earliest when bounded; the order's own time when the
+    # action was already there at the first check (or bounded with no at_earliest given).
+    bounded = (timing == 1) & (early_us != NAT_US)
+    ranged = (timing == 2) | ((timing == 1) & ~bounded)
     lower = np.where(
-        has_interval,
+        bounded,
         elapsed(
             start_us,
             start_local,
-            np.where(has_interval, early_us, start_us),
-            np.where(has_interval, early_local, start_local),
+            np.where(bounded, early_us, start_us),
+            np.where(bounded, early_local, start_local),
             in_days,
         ),
-        upper,
+        np.where(ranged, 0.0, upper),
     )
-    lag = np.where(has_interval, (lower + upper) / 2.0, upper)
+    lag = np.where(lower == upper, upper, np.nan)
     weight = np.concatenate([weights.pair, weights.agg_w, weights.unnamed_left[cens_o]])
     n_before = np.concatenate(
         [pairs.n_before, reports.n_before[weights.agg_o], reports.n_before[cens_o]]
@@ -624,10 +720,14 @@ def _assemble(
         np.arange(n_orders)
     )
     is_agg = np.arange(len(part_o)) >= n_n
-    srt = np.lexsort((lag, ~observed, is_agg, order_rank[part_o]))
+    srt = np.lexsort((lower, upper, ~observed, is_agg, order_rank[part_o]))
     # Each column is put in order and its source dropped at once, so the 4M-row output never
     # sits in memory twice.
     action = np.where(has_ev, take(actions.kind, -1), -1)[srt]
+    out_ev = np.concatenate([np.where(has_ev[:n_n], pairs.act_ev, pairs.outcome_ev), row_ev[n_n:]])
+    kinds = actions.kind if len(actions.kind) else np.full(1, -1, dtype="int64")
+    outcome = np.where(out_ev >= 0, kinds[np.maximum(out_ev, 0)], -1)
+    del out_ev, kinds
     item_pos = np.concatenate([pairs.item_row, np.full(n_a + n_c, -1, "int64")])[srt]
     ev_pos = np.where(has_ev, actions.rows[safe_ev] if len(actions.rows) else -1, -1)[srt]
     observed = observed[srt]
@@ -642,13 +742,15 @@ def _assemble(
     columns["issued_at"] = ts_from_us(start_us[srt])
     columns["actioned_at"] = ts_from_us(np.where(observed, end_us[srt], NAT_US))
     del weight, start_us, end_us
-    columns["action"] = str_take(ACTION_EVENTS, action)
+    columns["action"] = str_take(OUTCOMES, action)
     columns["action_order_id"] = str_column_take(actions.order_col, ev_pos)
     del action, ev_pos
     columns["lag"] = lag[srt]
     columns["lag_lower"] = lower[srt]
     columns["lag_upper"] = upper[srt]
-    del lag, lower, upper
+    columns["timing"] = str_take(TIMINGS, timing[srt])
+    columns["outcome"] = str_take(OUTCOMES, outcome[srt])
+    del lag, lower, upper, timing, outcome
     columns["unit"] = str_take(("hours", "days"), in_days[srt].astype(int))
     columns["observed"] = observed
     columns["censored_at"] = ts_from_us(np.where(observed, NAT_US, scope.as_of_us))
@@ -673,21 +775,50 @@ SUMMARY_COLUMNS = [
     "censored",
     "share_actioned",
     "share_unactioned_at_as_of",
+    "withheld",
+    "suspended",
+    "gone",
+    "no_outcome",
+    "timing_exact",
+    "timing_bounded",
+    "timing_before_first_check",
+    "timing_basis",
+    "acted_by",
     "km_median",
-    "km_median_lower",
-    "km_median_upper",
+    "km_median_earliest",
+    "km_median_latest",
+    "km_median_ci_lower",
+    "km_median_ci_upper",
     "km_q25",
-    "km_q25_lower",
-    "km_q25_upper",
+    "km_q25_earliest",
+    "km_q25_latest",
     "km_q75",
-    "km_q75_lower",
-    "km_q75_upper",
+    "km_q75_earliest",
+    "km_q75_latest",
     "unit",
     "deadline",
     "deadline_basis",
     "share_within_deadline",
+    "share_within_deadline_min",
+    "share_within_deadline_max",
     "notes",
 ]
+
+#: What an order's lag figures rest on (``timing_basis``).
+TIMING_BASES = ("exact", "bounded", "before_first_check", "mixed")
+
+
+def _timing_basis(exact: np.ndarray, bounded: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per order: ``exact`` when every action's time is known, ``bounded`` when some are only
+    known between two checks, ``before_first_check`` when every action was already there at the
+    first check, ``mixed`` when some were and others were not; NA when nothing was acted on."""
+    eps = 1e-12
+    basis = np.full(len(exact), None, dtype=object)
+    basis[(exact > eps) | (bounded > eps) | (first > eps)] = "mixed"
+    basis[(first > eps) & (exact <= eps) & (bounded <= eps)] = "before_first_check"
+    basis[(first <= eps) & (bounded > eps)] = "bounded"
+    basis[(first <= eps) & (bounded <= eps) & (exact > eps)] = "exact"
+    return basis
 
 
 def lag_summary(
@@ -696,6 +827,7 @@ def lag_summary(
     deadline_hours: float | None = None,
     orders: pd.DataFrame | None = None,
     conf_level: float = 0.95,
+    as_of=None,
 ) -> pd.DataFrame:
     """One row per order: how many items were acted on, how fast, and within the deadline.
 
@@ -708,22 +840,41 @@ def lag_summary(
     orders
         The orders table; its ``deadline_at`` (where stated) takes precedence over
         ``deadline_hours``.
+    as_of
+        The time the lags were measured to (UTC), shown in ``as_of``; by default the time the
+        censored rows are censored at (the latest action, when nothing is censored).
 
     Returns
     -------
     ``order_id``, ``issued_at``, ``as_of``; ``items`` (population N, weighted);
     ``actioned`` / ``censored`` (items acted on / still waiting at ``as_of``) and their shares
-    ``share_actioned`` / ``share_unactioned_at_as_of``; Kaplan-Meier quantiles in ``unit`` with
-    their 95% intervals: ``km_median`` (+``_lower``/``_upper``), ``km_q25`` (time by which a
-    quarter were acted on) and ``km_q75`` (three quarters). A quantile is NaN when it is **not
-    reached** (e.g. fewer than half acted on by ``as_of``: the median wait is longer than the
-    time observed) - never 0. ``deadline`` (in ``unit``; in days the deadline is rounded *up*
-    to whole days, so an action on the deadline's day counts as in time), ``deadline_basis``
-    (``deadline_at`` / ``deadline_hours`` / NA when neither is known) and
-    ``share_within_deadline``: weighted share of the N items acted on with ``lag`` <= deadline.
-    It is NA when no deadline is known, or when ``as_of`` came before the deadline (the rest
-    could still be acted on in time; ``notes`` says so). Interval-timed actions use the midpoint
-    ``lag``.
+    ``share_actioned`` / ``share_unactioned_at_as_of``.
+
+    Outcomes, apart: ``withheld``, ``suspended``, ``gone`` (items whose outcome that is, acted on
+    or not) and ``no_outcome`` (nothing seen).
+
+    How the actions' times are known: ``timing_exact``, ``timing_bounded``,
+    ``timing_before_first_check`` (items), ``timing_basis`` (:data:`TIMING_BASES`, NA when
+    nothing was acted on) and ``acted_by`` (the latest time an action was seen: with one check,
+    the date of that check).
+
+    Kaplan-Meier quantiles in ``unit``: for the median, ``km_median_earliest`` and
+    ``km_median_latest`` from the earliest and the latest possible action times (the true
+    median lies between them), ``km_median`` only where the two agree (never a midpoint), and
+    its confidence interval ``km_median_ci_lower``/``_upper`` (where the times are exact);
+    likewise ``km_q25`` (a quarter acted on) and ``km_q75``. A quantile is NaN when it is **not
+    reached** (e.g. fewer than half acted on by ``as_of``: the median wait is longer than the time
+    observed) - never 0. An order whose every action was already there at the first check
+    (``timing_basis`` ``before_first_check``) has no lag figure at all: the data say only that
+    it was acted on by ``acted_by``.
+
+    ``deadline`` (in ``unit``; in days the deadline is rounded *up* to whole days, so an action on
+    the deadline's day counts as in time), ``deadline_basis`` (``deadline_at`` /
+    ``deadline_hours`` / NA when neither is known), ``share_within_deadline_min`` (share of the N
+    items certainly acted on by the deadline: latest possible time within it) and
+    ``share_within_deadline_max`` (possibly: earliest possible time within it), and
+    ``share_within_deadline`` only where the two agree. All three are NA when no deadline is
+    known, or when ``as_of`` came before the deadline (``notes`` says so).
     """
     df = lag_items_df
     if df.empty:
@@ -732,25 +883,58 @@ def lag_summary(
     n = len(uniq)
     w = df["weight"].to_numpy(dtype="float64")
     obs = df["observed"].to_numpy(dtype=bool)
-    lag = df["lag"].to_numpy(dtype="float64")
+    lower = df["lag_lower"].to_numpy(dtype="float64")
+    upper = df["lag_upper"].to_numpy(dtype="float64")
     total = np.bincount(codes, weights=w, minlength=n)
     acted = np.bincount(codes, weights=np.where(obs, w, 0.0), minlength=n)
     first_rows = np.unique(codes, return_index=True)[1]  # codes are 0..n-1
     unit_col = df["unit"].astype("str").to_numpy()[first_rows]
     issued = df["issued_at"].iloc[first_rows].reset_index(drop=True)
-    as_of = df["censored_at"].dropna()
-    as_of_value = as_of.iloc[0] if len(as_of) else pd.NaT
-    censor_lag = pd.Series(np.where(obs, np.nan, lag)).groupby(codes).max().reindex(range(n))
+    if as_of is not None:
+        as_of_value = pd.Timestamp(as_of).tz_convert("UTC")
+    else:
+        censored_at = df["censored_at"].dropna()
+        as_of_value = censored_at.iloc[0] if len(censored_at) else df["actioned_at"].max()
+    censor_lag = pd.Series(np.where(obs, np.nan, upper)).groupby(codes).max().reindex(range(n))
 
-    table = km_grouped(codes, lag, obs, w, conf_level)
-    quant = {q: quantiles_grouped(table, q, n) for q in (0.5, 0.25, 0.75)}
+    def weighted(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=np.where(mask, w, 0.0), minlength=n)
+
+    outcome = column_or_na(df, "outcome").astype("str").to_numpy(dtype=object, na_value="")
+    by_outcome = {name: weighted(outcome == name) for name in OUTCOMES}
+    timing = column_or_na(df, "timing").astype("str").to_numpy(dtype=object, na_value="")
+    by_timing = {name: weighted(obs & (timing == name)) for name in TIMINGS}
+    basis = _timing_basis(*(by_timing[name] for name in TIMINGS))
+    only_first_check = basis == "before_first_check"
+    acted_at = utc_us(df["actioned_at"])
+    acted_by_us = np.full(n, NAT_US, dtype="int64")
+    np.maximum.at(acted_by_us, codes[obs], acted_at[obs])
+
+    earliest = km_grouped(codes, lower, obs, w, conf_level)
+    latest = km_grouped(codes, upper, obs, w, conf_level)
+    quant = {}
+    for q in (0.5, 0.25, 0.75):
+        lo = quantiles_grouped(earliest, q, n)["estimate"].to_numpy()
+        hi_table = quantiles_grouped(latest, q, n)
+        hi = hi_table["estimate"].to_numpy()
+        lo = np.where(only_first_check, np.nan, lo)
+        hi = np.where(only_first_check, np.nan, hi)
+        same = (lo == hi) | (np.isnan(lo) & np.isnan(hi))
+        exact = by_timing["bounded"] + by_timing["before_first_check"] <= 1e-12
+        quant[q] = {
+            "point": np.where(same, hi, np.nan),
+            "earliest": lo,
+            "latest": hi,
+            "ci_lower": np.where(exact, hi_table["lower"].to_numpy(), np.nan),
+            "ci_upper": np.where(exact, hi_table["upper"].to_numpy(), np.nan),
+        }
 
     # Deadlines, in hours after issued_at.
     dl_hours = np.full(n, np.nan)
-    basis = np.full(n, None, dtype=object)
+    dl_basis = np.full(n, None, dtype=object)
     if deadline_hours is not None:
         dl_hours[:] = float(deadline_hours)
-        basis[:] = "deadline_hours"
+        dl_basis[:] = "deadline_hours"
     if orders is not None and "deadline_at" in orders.columns:
         od = orders[["order_id", "deadline_at"]].dropna().drop_duplicates("order_id")
         pos = pd.Index(od["order_id"].astype("str")).get_indexer(pd.Index(uniq).astype("str"))
@@ -758,25 +942,24 @@ def lag_summary(
         dl_us = utc_us(od["deadline_at"])[np.maximum(pos, 0)] if len(od) else np.zeros(n, "int64")
         hours = (dl_us - utc_us(issued)).astype("float64") / HOUR_US
         dl_hours = np.where(has, hours, dl_hours)
-        basis = np.where(has, "deadline_at", basis)
+        dl_basis = np.where(has, "deadline_at", dl_basis)
     in_days = unit_col == "days"
     deadline = np.where(in_days, np.ceil(dl_hours / 24.0), dl_hours)
     notes = np.full(n, None, dtype=object)
     bad = np.isfinite(deadline) & (deadline < 0)
     notes[bad] = "deadline is before the order was issued; not used"
     deadline = np.where(bad, np.nan, deadline)
-    within_w = np.bincount(
-        codes, weights=np.where(obs & (lag <= deadline[codes] + 1e-9), w, 0.0), minlength=n
-    )
-    share_within = np.where(
-        np.isfinite(deadline), within_w / np.where(total > 0, total, np.nan), np.nan
-    )
-    not_passed = np.isfinite(deadline) & (censor_lag.to_numpy() < deadline)
-    share_within = np.where(not_passed, np.nan, share_within)
+    due = deadline[codes] + 1e-9
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_min = weighted(obs & (upper <= due)) / np.where(total > 0, total, np.nan)
+        share_max = weighted(obs & (lower <= due)) / np.where(total > 0, total, np.nan)
+    known = np.isfinite(deadline)
+    not_passed = known & (censor_lag.to_numpy() < deadline)
+    known &= ~not_passed
     notes[not_passed] = "deadline had not passed at as_of: share within deadline not yet known"
-
-    def q(qq, col):
-        return quant[qq][col].to_numpy()
+    share_min = np.where(known, share_min, np.nan)
+    share_max = np.where(known, share_max, np.nan)
+    share_point = np.where(np.abs(share_max - share_min) <= 1e-12, share_min, np.nan)
 
     out = pd.DataFrame(
         {
@@ -788,44 +971,63 @@ def lag_summary(
             "censored": total - acted,
             "share_actioned": acted / np.where(total > 0, total, np.nan),
             "share_unactioned_at_as_of": (total - acted) / np.where(total > 0, total, np.nan),
-            "km_median": q(0.5, "estimate"),
-            "km_median_lower": q(0.5, "lower"),
-            "km_median_upper": q(0.5, "upper"),
-            "km_q25": q(0.25, "estimate"),
-            "km_q25_lower": q(0.25, "lower"),
-            "km_q25_upper": q(0.25, "upper"),
-            "km_q75": q(0.75, "estimate"),
-            "km_q75_lower": q(0.75, "lower"),
-            "km_q75_upper": q(0.75, "upper"),
-            "unit": pd.array(unit_col, dtype="str"),
-            "deadline": deadline,
-            "deadline_basis": pd.array(np.where(np.isfinite(deadline), basis, None), dtype="str"),
-            "share_within_deadline": share_within,
-            "notes": pd.array(notes, dtype="str"),
+            "withheld": by_outcome["withheld"],
+            "suspended": by_outcome["suspended"],
+            "gone": by_outcome["gone"],
+            "no_outcome": total - sum(by_outcome.values()),
+            "timing_exact": by_timing["exact"],
+            "timing_bounded": by_timing["bounded"],
+            "timing_before_first_check": by_timing["before_first_check"],
+            "timing_basis": pd.array(basis, dtype="str"),
+            "acted_by": ts_from_us(acted_by_us),
         }
     )
-    for c in ("items", "actioned", "censored"):
+    for name, key in (("km_median", 0.5), ("km_q25", 0.25), ("km_q75", 0.75)):
+        out[name] = quant[key]["point"]
+        out[f"{name}_earliest"] = quant[key]["earliest"]
+        out[f"{name}_latest"] = quant[key]["latest"]
+        if key == 0.5:
+            out[f"{name}_ci_lower"] = quant[key]["ci_lower"]
+            out[f"{name}_ci_upper"] = quant[key]["ci_upper"]
+    out["unit"] = pd.array(unit_col, dtype="str")
+    out["deadline"] = deadline
+    out["deadline_basis"] = pd.array(np.where(np.isfinite(deadline), dl_basis, None), dtype="str")
+    out["share_within_deadline"] = share_point
+    out["share_within_deadline_min"] = share_min
+    out["share_within_deadline_max"] = share_max
+    out["notes"] = pd.array(notes, dtype="str")
+    counts = ["items", "actioned", "censored", "withheld", "suspended", "gone", "no_outcome"]
+    for c in [*counts, "timing_exact", "timing_bounded", "timing_before_first_check"]:
         out[c] = out[c].round(9)
-    return out
+    return out[SUMMARY_COLUMNS]
 
 
 def survival_curve(
-    lag_items_df: pd.DataFrame, order_id=None, *, conf_level: float = 0.95
+    lag_items_df: pd.DataFrame,
+    order_id=None,
+    *,
+    conf_level: float = 0.95,
+    bound: str = "latest",
 ) -> pd.DataFrame:
     """Weighted Kaplan-Meier table of the lags, for charts.
 
-    ``order_id``: one order id, a list of them, or ``None`` for all rows pooled. Returns the
-    :func:`~analysis.metrics.survival.kaplan_meier` columns plus ``unit``. ``survival`` is the
-    share of items **not yet acted on**; ``1 - survival`` is the share acted on. If the pooled
-    orders mix days and hours, hours are converted to fractional days (/24) with a warning; call
-    ``lag_items(..., unit="days")`` for calendar days throughout.
+    ``order_id``: one order id, a list of them, or ``None`` for all rows pooled. ``bound``:
+    ``latest`` (each action at its latest possible time, ``lag_upper``) or ``earliest``
+    (``lag_lower``); where timing is exact the two are the same curve, and where it is not the
+    true curve lies between them. Returns the :func:`~analysis.metrics.survival.kaplan_meier`
+    columns plus ``unit``. ``survival`` is the share of items **not yet acted on**; ``1 -
+    survival`` is the share acted on. If the pooled orders mix days and hours, hours are
+    converted to fractional days (/24) with a warning; call ``lag_items(..., unit="days")`` for
+    calendar days throughout.
     """
+    if bound not in ("latest", "earliest"):
+        raise ValueError('bound must be "latest" or "earliest"')
     df = lag_items_df
     if order_id is not None:
         wanted = [order_id] if isinstance(order_id, str) else list(order_id)
         df = df.loc[df["order_id"].isin(wanted)]
     units = sorted(set(df["unit"].dropna().astype("str")))
-    lag = df["lag"].to_numpy(dtype="float64")
+    lag = df["lag_upper" if bound == "latest" else "lag_lower"].to_numpy(dtype="float64")
     unit_name = units[0] if units else "hours"
     if len(units) > 1:
         warnings.warn(
@@ -846,3 +1048,30 @@ def survival_curve(
     table = table.drop(columns="group").reset_index(drop=True)
     table["unit"] = pd.array([unit_name] * len(table), dtype="str")
     return table[[*KM_COLUMNS, "unit"]]
+
+
+def survival_band(lag_items_df: pd.DataFrame, order_id=None) -> pd.DataFrame:
+    """The share of items not yet acted on over time, as a band: ``survival_earliest`` (every
+    action at its earliest possible time) and ``survival_latest`` (at its latest), a step
+    function on ``time`` (in ``unit``). Where timing is exact the two columns are equal; the
+    true curve lies between them. The band starts at time 0 with both at 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricWarning)  # said once, by the latest curve below
+        early = survival_curve(lag_items_df, order_id, bound="earliest")
+    late = survival_curve(lag_items_df, order_id, bound="latest")
+    unit = late["unit"].iloc[0] if len(late) else "hours"
+    times = np.union1d(np.union1d(early["time"], late["time"]), [0.0])
+
+    def step(curve: pd.DataFrame) -> np.ndarray:
+        idx = np.searchsorted(curve["time"].to_numpy(), times, side="right") - 1
+        values = curve["survival"].to_numpy()
+        return np.where(idx >= 0, values[np.maximum(idx, 0)] if len(values) else 1.0, 1.0)
+
+    return pd.DataFrame(
+        {
+            "time": times,
+            "survival_earliest": step(early),
+            "survival_latest": step(late),
+            "unit": pd.array([unit] * len(times), dtype="str"),
+        }
+    )

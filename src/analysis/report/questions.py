@@ -22,7 +22,14 @@ from analysis.core.errors import InputError
 from analysis.core.times import DEFAULT_TZ, as_of_instant, end_bound_exclusive, start_bound
 from analysis.ingest.sources import SOURCES_FILE, source_sha256
 from analysis.report import privacy
-from analysis.report.wording import fmt_date, fmt_duration, fmt_int, fmt_share, phrase
+from analysis.report.wording import (
+    fmt_country,
+    fmt_date,
+    fmt_duration,
+    fmt_int,
+    fmt_share,
+    phrase,
+)
 from analysis.store.processed import read_manifest, read_tables
 
 Tables = dict[str, pd.DataFrame]
@@ -336,44 +343,137 @@ def answer_lag(
     *,
     as_of: str | None = None,
     deadline_hours: float | None = 36,
+    acted=metrics.ACTED_DEFAULT,
     lang: str = "en",
     tz: str = DEFAULT_TZ,
 ) -> Answer:
-    """How fast platforms complied: Kaplan-Meier per order, unactioned items censored."""
+    """How fast platforms complied: Kaplan-Meier per order, unactioned items censored, every
+    outcome apart, and ranges where the data know an action only between two times.
+
+    ``acted``: the outcomes that count as acting on an order (withheld, suspended, gone).
+    The table adds ``restored`` (items restored after being withheld, from the reversals
+    metric). ``frames["bands"]`` holds each order's :func:`~analysis.metrics.survival_band`,
+    ``frames["curves"]`` its latest-time Kaplan-Meier curve.
+    """
+    acted = metrics.acted_outcomes(acted)
     as_of_ts = as_of_time(tables, as_of, tz)
     items = metrics.lag_items(
-        tables["orders"], tables["items"], tables["events"], as_of=as_of_ts, tz=tz
+        tables["orders"], tables["items"], tables["events"], as_of=as_of_ts, tz=tz, acted=acted
     )
-    summary = metrics.lag_summary(items, deadline_hours=deadline_hours, orders=tables["orders"])
+    summary = metrics.lag_summary(
+        items, deadline_hours=deadline_hours, orders=tables["orders"], as_of=as_of_ts
+    )
     summary = summary[summary["items"] > 0].reset_index(drop=True)
+    summary = _with_restored(summary, tables, as_of_ts, tz)
+    countries = tables["orders"].drop_duplicates("order_id").set_index("order_id")["country"]
     curves = {oid: metrics.survival_curve(items, oid) for oid in summary["order_id"]}
-    findings = [_lag_sentence(row, lang, tz) for _, row in summary.iterrows()]
+    bands = {oid: metrics.survival_band(items, oid) for oid in summary["order_id"]}
+    findings = [
+        _lag_sentence(row, lang, tz, countries.get(row["order_id"]))
+        for _, row in summary.iterrows()
+    ]
     title = headline = phrase("lag_none", lang)
     if len(summary):
         biggest = summary.loc[summary["items"].idxmax()]
-        headline = _lag_sentence(biggest, lang, tz)
-        title = phrase(
-            "lag_title",
-            lang,
-            share=fmt_share(biggest["share_actioned"]),
-            items=fmt_int(biggest["items"]),
-            issued=fmt_date(biggest["issued_at"], lang, tz),
-            as_of=fmt_date(biggest["as_of"], lang, tz),
-        )
-    censored = int(summary["censored"].sum()) if len(summary) else 0
+        headline = _lag_sentence(biggest, lang, tz, countries.get(biggest["order_id"]))
+        title = _lag_title(biggest, lang, tz)
+    censored = int(round(summary["censored"].sum())) if len(summary) else 0
+    timing = {
+        name: fmt_int(summary[f"timing_{name}"].sum() if len(summary) else 0)
+        for name in ("exact", "bounded", "before_first_check")
+    }
+    method = phrase("lag_method", lang, censored=fmt_int(censored)) + phrase(
+        "lag_timing",
+        lang,
+        exact=timing["exact"],
+        bounded=timing["bounded"],
+        first=timing["before_first_check"],
+    )
     return Answer(
         table=summary,
         title=title,
         headline=headline,
         findings=findings,
-        n=int(summary["items"].sum()) if len(summary) else 0,
-        method=phrase("lag_method", lang, censored=fmt_int(censored)),
-        frames={"items": items, "curves": curves},
+        n=int(round(summary["items"].sum())) if len(summary) else 0,
+        method=method,
+        frames={"items": items, "curves": curves, "bands": bands, "acted": acted},
         as_of=as_of_ts,
     )
 
 
-def _lag_sentence(row: pd.Series, lang: str, tz: str) -> str:
+def _with_restored(
+    summary: pd.DataFrame, tables: Tables, as_of_ts: pd.Timestamp, tz: str
+) -> pd.DataFrame:
+    """The lag table with ``restored``: items restored after being withheld, per order, as the
+    reversals metric counts them (one room per job)."""
+    events = tables["events"][tables["events"]["at"] <= as_of_ts]
+    reversed_by_order = pd.Series(dtype="float64")
+    if len(events) and len(summary):
+        eps = metrics.episodes(events, tables["orders"], tz=tz)
+        per_order = metrics.reversal_summary(eps, by="order", tz=tz)
+        reversed_by_order = per_order.set_index("order_id")["items_reversed"].astype("float64")
+    restored = summary["order_id"].map(reversed_by_order).fillna(0.0).to_numpy()
+    out = summary.copy()
+    out.insert(out.columns.get_loc("no_outcome") + 1, "restored", restored)
+    return out
+
+
+def _lag_title(row: pd.Series, lang: str, tz: str) -> str:
+    if row["timing_basis"] == "before_first_check":
+        return phrase(
+            "lag_title_first_check",
+            lang,
+            actioned=fmt_int(row["actioned"]),
+            items=fmt_int(row["items"]),
+            issued=fmt_date(row["issued_at"], lang, tz),
+            checked=fmt_date(row["acted_by"], lang, tz),
+        )
+    return phrase(
+        "lag_title",
+        lang,
+        share=fmt_share(row["share_actioned"]),
+        items=fmt_int(row["items"]),
+        issued=fmt_date(row["issued_at"], lang, tz),
+        as_of=fmt_date(row["as_of"], lang, tz),
+    )
+
+
+def _outcomes_text(row: pd.Series, lang: str, country) -> str:
+    """``15 withheld in IN, 5 suspended, 269 gone (not found: cause unknown)``: every outcome
+    seen, apart; empty when there is nothing but actions of one kind with no reversal."""
+    parts = []
+    if row["withheld"] > 0:
+        key = "outcome_withheld" if isinstance(country, str) and country else "outcome_withheld_any"
+        name = fmt_country(country, lang) if key == "outcome_withheld" else ""
+        parts.append(phrase(key, lang, n=fmt_int(row["withheld"]), country=name))
+    for name in ("suspended", "gone", "restored"):
+        if row.get(name, 0) > 0:
+            parts.append(phrase(f"outcome_{name}", lang, n=fmt_int(row[name])))
+    return ", ".join(parts)
+
+
+def _median_text(row: pd.Series, lang: str) -> str:
+    """The median time to action as the data know it: a value, a range, or not reached."""
+    if row["timing_basis"] == "before_first_check":
+        return ""
+    lo, hi, unit = row["km_median_earliest"], row["km_median_latest"], row["unit"]
+    if pd.notna(row["km_median"]):
+        return phrase("lag_median", lang, median=fmt_duration(row["km_median"], unit, lang))
+    if pd.notna(lo) and pd.notna(hi):
+        if lo == 0:
+            return phrase("lag_median_within", lang, latest=fmt_duration(hi, unit, lang))
+        return phrase(
+            "lag_median_range",
+            lang,
+            earliest=fmt_duration(lo, unit, lang),
+            latest=fmt_duration(hi, unit, lang),
+        )
+    if pd.notna(lo):
+        return phrase("lag_median_at_least", lang, earliest=fmt_duration(lo, unit, lang))
+    return phrase("lag_no_median", lang)
+
+
+def _lag_sentence(row: pd.Series, lang: str, tz: str, country=None) -> str:
     text = phrase(
         "lag_sentence",
         lang,
@@ -386,10 +486,13 @@ def _lag_sentence(row: pd.Series, lang: str, tz: str) -> str:
     )
     if row["censored"]:
         text += phrase("lag_censored", lang, censored=fmt_int(row["censored"]))
-    if pd.notna(row["km_median"]):
-        text += phrase("lag_median", lang, median=fmt_duration(row["km_median"], row["unit"], lang))
+    outcomes = _outcomes_text(row, lang, country)
+    if outcomes:
+        text += phrase("lag_outcomes", lang, outcomes=outcomes)
+    if row["timing_basis"] == "before_first_check":
+        text += phrase("lag_first_check", lang, checked=fmt_date(row["acted_by"], lang, tz))
     else:
-        text += phrase("lag_no_median", lang)
+        text += _median_text(row, lang)
     return text + ("." if lang == "en" else "।")
 
 

@@ -148,10 +148,32 @@ PHRASES: dict[str, dict[str, str]] = {
         "lag_sentence": "Order {order} ({issued}): {actioned} of {items} items ({share}) "
         "actioned by {as_of}",
         "lag_censored": "; no action recorded for {censored} (censored)",
+        "lag_outcomes": "; outcomes: {outcomes}",
+        "outcome_withheld": "{n} withheld in {country}",
+        "outcome_withheld_any": "{n} withheld",
+        "outcome_suspended": "{n} suspended",
+        "outcome_gone": "{n} gone (not found: cause unknown)",
+        "outcome_restored": "{n} restored later",
         "lag_median": "; median time to action {median}",
+        "lag_median_range": "; median time to action between {earliest} and {latest}",
+        "lag_median_within": "; median time to action within {latest}",
+        "lag_median_at_least": "; median time to action at least {earliest}",
         "lag_no_median": "; median time to action not reached (fewer than half actioned)",
+        "lag_first_check": (
+            "; every action was already there when the items were first checked ({checked}), so "
+            "when the platform acted is not known and no time to action is given"
+        ),
         "lag_title": "{share} of the {items} items ordered on {issued} were actioned by {as_of}",
+        "lag_title_first_check": (
+            "{actioned} of the {items} items ordered on {issued} had been acted on when checked "
+            "on {checked}"
+        ),
         "lag_method": "Kaplan-Meier; {censored} items still unactioned are censored",
+        "lag_timing": (
+            "; times of {exact} actions known, {bounded} known only between two checks, "
+            "{first} already so at the first check (ranges shown, never midpoints)"
+        ),
+        "lag_acted": "acting on an order means: {acted}",
         "lag_none": "No order has items to measure.",
         "reversal_sentence": "Order {order}: {withheld} items withheld, {reversed} restored",
         "reversal_median": " (median time to restore: {median})",
@@ -201,10 +223,31 @@ PHRASES: dict[str, dict[str, str]] = {
         "lag_sentence": "आदेश {order} ({issued}): {as_of} तक {items} में से {actioned} आइटम "
         "({share}) पर कार्रवाई हुई",
         "lag_censored": "; {censored} पर कोई कार्रवाई दर्ज नहीं (सेंसर्ड)",
+        "lag_outcomes": "; नतीजे: {outcomes}",
+        "outcome_withheld": "{n} {country} में रोके गए",
+        "outcome_withheld_any": "{n} रोके गए",
+        "outcome_suspended": "{n} निलंबित",
+        "outcome_gone": "{n} नहीं मिले (कारण अज्ञात)",
+        "outcome_restored": "{n} बाद में बहाल",
         "lag_median": "; कार्रवाई में लगा मध्य समय {median}",
+        "lag_median_range": "; कार्रवाई में लगा मध्य समय {earliest} से {latest} के बीच",
+        "lag_median_within": "; कार्रवाई में लगा मध्य समय {latest} के भीतर",
+        "lag_median_at_least": "; कार्रवाई में लगा मध्य समय कम से कम {earliest}",
         "lag_no_median": "; मध्य समय तय नहीं (आधे से कम पर कार्रवाई)",
+        "lag_first_check": (
+            "; पहली जाँच ({checked}) के समय ही हर कार्रवाई हो चुकी थी, इसलिए कार्रवाई कब हुई यह "
+            "पता नहीं और कार्रवाई में लगा समय नहीं दिया गया"
+        ),
         "lag_title": "{issued} के आदेश के {items} आइटम में से {share} पर {as_of} तक कार्रवाई",
+        "lag_title_first_check": (
+            "{issued} के आदेश के {items} आइटम में से {actioned} पर {checked} की जाँच तक कार्रवाई हो चुकी थी"
+        ),
         "lag_method": "कापलान-मायर; बिना कार्रवाई वाले {censored} आइटम सेंसर्ड हैं",
+        "lag_timing": (
+            "; {exact} कार्रवाइयों का समय ज्ञात, {bounded} का केवल दो जाँचों के बीच, {first} "
+            "पहली जाँच में ही (सीमाएँ दिखाई गई हैं, बीच का अनुमान नहीं)"
+        ),
+        "lag_acted": "आदेश पर कार्रवाई का अर्थ: {acted}",
         "lag_none": "किसी आदेश में मापने लायक आइटम नहीं हैं।",
         "reversal_sentence": "आदेश {order}: {withheld} आइटम रोके गए, {reversed} बहाल हुए",
         "reversal_median": " (बहाली में लगा मध्य समय: {median})",
@@ -256,6 +299,32 @@ def fmt_share(share: float) -> str:
 def fmt_date(ts: pd.Timestamp, lang: str = "en", tz: str = DEFAULT_TZ) -> str:
     """A UTC instant as its local calendar date: ``4 Feb 2021`` / ``4 फ़रवरी 2021``."""
     return fmt_date_short(ts.tz_convert(tz), lang)
+
+
+#: Country names the Hindi pages write in Devanagari; others keep their English name.
+_COUNTRIES_HI = {
+    "IN": "भारत",
+    "PK": "पाकिस्तान",
+    "BD": "बांग्लादेश",
+    "NP": "नेपाल",
+    "LK": "श्रीलंका",
+    "US": "अमेरिका",
+    "TR": "तुर्किये",
+    "RU": "रूस",
+}
+
+
+def fmt_country(code: str, lang: str = "en") -> str:
+    """``IN`` -> ``India`` / ``भारत``; a code pycountry does not know is shown as given."""
+    import pycountry  # here, not at import: the pages that need it are few
+
+    code = str(code).strip().upper()
+    if lang == "hi" and code in _COUNTRIES_HI:
+        return _COUNTRIES_HI[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
 
 
 def fmt_duration(value: float, unit: str, lang: str = "en") -> str:

@@ -303,7 +303,9 @@ changes AS (
 """
 
 _EVENTS_SELECT = """
-SELECT item_id, order_id, event, checked_at AS "at", at_earliest, time_precision,
+SELECT item_id, order_id, event, checked_at AS "at", at_earliest,
+    CASE WHEN at_earliest IS NULL THEN 'before_first_check' ELSE 'bounded' END AS timing,
+    time_precision,
     1::BIGINT AS n_items, false AS n_items_is_approximate,
     CASE WHEN channel = 0 THEN $country END AS country, 'snapshot' AS source_kind,
     source_url, notes, source_file, source_row,
