@@ -18,6 +18,8 @@ from analysis.ingest.normalize.vocab import normalize_event, normalize_source_ki
 
 
 def event_common(cells: Cells) -> dict[str, pd.Series]:
+    """The columns every event of a row shares: ``country``, ``source_kind`` (blank ->
+    ``spreadsheet``), ``source_url`` and ``notes``."""
     country = normalize_country(cells.get("country"))
     cells.parsed("country", country)
     kind = normalize_source_kind(cells.get("source_kind"))
@@ -31,6 +33,9 @@ def event_common(cells: Cells) -> dict[str, pd.Series]:
 
 
 def build_events(cells: Cells) -> dict[str, pd.DataFrame]:
+    """One ``events`` row per sheet row. A named item counts 1; an aggregate row names no item
+    and gives ``n_items`` (at least 1; a bounded count such as ``~120`` or ``100+`` is kept and
+    marked ``n_items_is_approximate``)."""
     event = normalize_event(cells.get("event"))
     cells.parsed("event", event)
     # Blank (or a blank word such as "-"), not unreadable: that already has its own reject.

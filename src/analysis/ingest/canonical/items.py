@@ -22,6 +22,8 @@ from analysis.ingest.normalize.handles import parse_items
 
 
 def item_frame(cells: Cells, items: pd.DataFrame, order_id: pd.Series) -> pd.DataFrame:
+    """``items`` rows from the parsed item cells and their order ids; ``raw_value`` keeps the
+    cell as written."""
     return pd.DataFrame(
         {
             "order_id": order_id,
@@ -37,6 +39,8 @@ def item_frame(cells: Cells, items: pd.DataFrame, order_id: pd.Series) -> pd.Dat
 
 
 def build_items(cells: Cells) -> dict[str, pd.DataFrame]:
+    """One ``items`` row per sheet row; a blank or unreadable item or a blank order id rejects
+    the row."""
     items = parse_items(cells.get("item"))
     cells.parsed("item", items)
     cells.required("item", cells.get("item"), "the handle/URL cell")
@@ -46,6 +50,8 @@ def build_items(cells: Cells) -> dict[str, pd.DataFrame]:
 
 
 def build_wide_handles(cells: Cells) -> dict[str, pd.DataFrame]:
+    """One ``items`` row per sheet row and one ``events`` row per filled date cell (``n_items``
+    1, no ``at_earliest``); an unreadable date rejects its whole row."""
     items = parse_items(cells.get("item"))
     cells.parsed("item", items)
     cells.required("item", cells.get("item"), "the handle/URL cell")

@@ -21,6 +21,7 @@ from analysis.ingest.normalize.platforms import normalize_country, normalize_pla
 
 
 def build_orders(cells: Cells) -> dict[str, pd.DataFrame]:
+    """One ``orders`` row per sheet row; see the module docstring."""
     issued = cells.dates("issued_at")
     cells.required("issued_at", cells.get("issued_at"), "issued_at (date of the order)")
     deadline = cells.dates("deadline_at") if cells.has("deadline_at") else None

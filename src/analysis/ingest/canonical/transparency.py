@@ -22,6 +22,8 @@ from analysis.ingest.sources import header_key
 
 
 def build_transparency(cells: Cells) -> dict[str, pd.DataFrame]:
+    """A generic transparency table: ``period_start`` and ``period_end`` as dates, both
+    required."""
     start = cells.dates("period_start")
     end = cells.dates("period_end")
     cells.required("period_start", cells.get("period_start"))
