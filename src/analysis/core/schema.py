@@ -1,8 +1,9 @@
 """The canonical tables: their columns, Arrow types and value rules.
 
-This module is the single description of what ``data/processed`` holds. Readers and
-``canonical.py`` produce frames with exactly these columns; ``store.py`` writes them with
-these Arrow schemas; metrics read them back. docs/data-dictionary.md explains each column.
+This module is the single description of what ``data/processed`` holds. The builders in
+``ingest/canonical/`` (one module per source kind) produce frames with exactly these columns;
+``store/`` writes them with these Arrow schemas; metrics read them back.
+docs/data-dictionary.md explains each column.
 """
 
 from __future__ import annotations
