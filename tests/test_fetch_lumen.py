@@ -284,3 +284,11 @@ def test_a_broken_sources_toml_is_not_touched(raw):
         _run(raw, FakeLumen([[101]]))
     assert (raw / "sources.toml").read_text(encoding="utf-8") == "[[source]\npath = 'x'"
     assert not (raw / "lumen").exists()  # stopped before asking anything
+
+
+def test_a_raw_folder_without_sources_toml_gets_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUMEN_API_TOKEN", "tok")
+    raw = tmp_path / "raw"
+    _run(raw, FakeLumen([[101]]))
+    (source,) = load_sources(raw)
+    assert (source.kind, source.name) == ("lumen", "lumen/notices")

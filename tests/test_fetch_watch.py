@@ -94,10 +94,10 @@ def test_a_second_run_reports_the_items_that_changed_state(data, capsys):
         ("visible", "not_found"): 1,
     }
     assert result.unchanged == 1 and result.first_seen == 0
-    lines = result.lines(_checks(data))
-    assert any(
-        line.startswith("2 item(s) changed state since their last check (") for line in lines
-    ), lines
+    assert (
+        "2 item(s) changed state since their last check (1 visible -> withheld in IN, "
+        "1 visible -> not_found); 1 unchanged; 0 checked for the first time"
+    ) in result.lines(_checks(data))
 
 
 def test_gone_items_are_checked_less_often(data):
@@ -295,3 +295,10 @@ def test_plan_batches_by_100_and_leaves_out_what_x_cannot_look_up():
         "handles longer than 15 characters (X looks up 1-15)": 1,
         "urls (only accounts and posts can be looked up)": 1,
     }
+
+
+def test_an_answer_that_is_not_a_lookup_is_not_saved(data):
+    fake = FakeX({}, fail={1: httpx.Response(200, json=[])})
+    with pytest.raises(x.http.FetchError, match="holds neither 'data' nor 'errors'"):
+        _watch(data, fake, "2026-05-01T09:00:00")
+    assert x.saved_lookups(data / "raw") == [] and temporaries(data) == []

@@ -150,7 +150,6 @@ class LumenResult:
     requests: int = 0
     dry_run: list[str] = field(default_factory=list)  # the requests a dry run would make
     log: Path | None = None
-    pending: list[str] = field(default_factory=list, repr=False)  # this page's ids still to ask
 
     def lines(self, raw_dir: Path) -> list[str]:
         if self.dry_run:
@@ -221,19 +220,20 @@ def fetch_lumen(
         try:
             _write_query(searches, params)
             page: int | None = first
+            declared = False  # whether sources.toml was checked for the notices' block
             with http.progress(None, "Lumen notices", "notice") as bar:
                 while page is not None:
                     if max_pages is not None and result.pages >= max_pages:
                         break
-                    page = _one_page(client, params, page, searches, log, result)
-                    for notice_id in result.pending:
+                    page, ids = _one_page(client, params, page, searches, log, result)
+                    for notice_id in ids:
                         _one_notice(client, notice_id, root, refetch, log, result)
                         bar.update(1)
-                        if result.saved and not result.source_added:
+                        if result.saved and not declared:  # the folder exists from now on
                             result.source_added = saved.declare_source(
                                 raw_dir, f"{FOLDER}/{NOTICES}", "lumen", SOURCE_COMMENT
                             )
-                    result.pending = []
+                            declared = True
         finally:
             result.requests = client.requests
             result.log = log.path if log.lines else None
@@ -251,8 +251,9 @@ def _one_page(
     searches: Path,
     log: saved.RunLog,
     result: LumenResult,
-) -> int | None:
-    """Ask for one search page, save it, and note its notices; returns the next page."""
+) -> tuple[int | None, list[str]]:
+    """Ask for one search page and save it; returns the next page (``None``: the last) and
+    the ids of the notices it lists."""
     answer = client.get(SEARCH_PATH, {**params, "page": str(page)})
     value = answer.value
     if not (
@@ -274,7 +275,6 @@ def _one_page(
     result.notices_seen += len(ids)
     if isinstance(meta.get("total_entries"), int):
         result.matched = meta["total_entries"]
-    result.pending = ids
     nxt = meta.get("next_page")
     log.write(
         _record(
@@ -286,7 +286,12 @@ def _one_page(
             next_page=nxt,
         )
     )
-    return int(nxt) if isinstance(nxt, int) or (isinstance(nxt, str) and nxt.isdigit()) else None
+    following = (
+        int(nxt) if isinstance(nxt, int) or (isinstance(nxt, str) and nxt.isdigit()) else None
+    )
+    if following is not None and following <= page:  # a page pointing back would loop forever
+        following = None
+    return following, ids
 
 
 def _one_notice(

@@ -153,7 +153,7 @@ class WatchResult:
         if self.plan.due:
             changed = sum(self.changes.values())
             detail = ", ".join(
-                f"{before} -> {after} {n}" for (before, after), n in self.changes.most_common()
+                f"{n} {before} -> {after}" for (before, after), n in self.changes.most_common()
             )
             out.append(
                 f"{changed} item(s) changed state since their last check"
@@ -399,6 +399,7 @@ def watch(
             with http.progress(len(plan.due), "X lookups", "item") as bar:
                 for number, lookup in enumerate(plan.lookups, 1):
                     answer = client.get(lookup.path, lookup.params())
+                    _check_lookup(answer)
                     result.saved.append(_save(raw_dir, lookup, number, answer, log))
                     bar.update(len(lookup.values))
         finally:
@@ -408,6 +409,17 @@ def watch(
         result.appended = append_lookups(raw_dir, dataset_dir, result.saved)
     _compare(result, states, latest_states(dataset_dir, plan.due), started)
     return result
+
+
+def _check_lookup(answer: http.Answer) -> None:
+    """A lookup answer holds ``data`` or ``errors``; anything else is not saved, since the
+    reader could make no check of it (and every later append would stumble on it)."""
+    value = answer.value
+    if not (isinstance(value, dict) and ("data" in value or "errors" in value)):
+        raise http.FetchError(
+            f"X's answer to {answer.url} is JSON but holds neither 'data' nor 'errors'; "
+            "nothing of it was saved"
+        )
 
 
 def _save(raw_dir: Path, lookup: Lookup, number: int, answer: http.Answer, log) -> Path:
