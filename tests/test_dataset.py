@@ -144,6 +144,33 @@ def test_append_command_writes_nothing_when_a_row_is_bad(fixtures_dir, tmp_path,
     assert not target.exists()
 
 
+def test_partial_append_adds_the_clean_checks_and_returns_the_rejects(fixtures_dir, tmp_path):
+    # What `takedowns watch` does with a response holding a record it cannot read as a state;
+    # it also hands over ready-made Source blocks (here: one giving the checked_at).
+    from analysis.ingest.sources import Source
+    from analysis.scale.append import append_files
+
+    lookups = fixtures_dir / "sources" / "x_lookups"
+    files = [lookups / "2021-02-02-v2.json", lookups / "2021-02-01-v1.jsonl"]
+    target = tmp_path / "checks"
+    assert append_files(files, target).appended is None  # the default: all or nothing
+    result = append_files(files, target, partial=True)
+    assert len(result.rejects) == 2 and result.appended.rows == result.checks == 10
+    assert len(dataset.read(target)) == 10
+    given = Source(
+        name="mine.json",
+        path=(lookups / "2021-02-02-v2.json").resolve(),
+        kind="x_snapshots",
+        columns={},
+        defaults={"checked_at": "2021-02-03T10:00:00Z"},
+        timezone="UTC",
+    )
+    again = append_files([given], tmp_path / "other")
+    checks = dataset.read(tmp_path / "other")
+    # the file's own checked_at wins; the default fills only records without one
+    assert again.checks == 4 and set(checks["source_file"]) == {"mine.json"}
+
+
 def test_append_command_input_errors_exit_2_with_one_line(fixtures_dir, tmp_path, capsys):
     target = str(tmp_path / "checks")
     assert main(["append", str(tmp_path / "missing.json"), "--dataset", target]) == 2

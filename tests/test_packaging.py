@@ -129,3 +129,41 @@ def test_readme_command_examples_run(project_dir, tmp_path):
             assert main([*args, "--data", str(tmp_path)]) == 0, line
         else:  # report runs every notebook; tests/test_reports.py does that, here it must parse
             build_parser().parse_args(args)
+
+
+def test_refresh_workflow_fetches_only_with_tokens_and_always_renders(project_dir):
+    import yaml
+
+    flow = yaml.safe_load((project_dir / ".github/workflows/refresh.yml").read_text())
+    triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    job = flow["jobs"]["refresh"]
+    assert job["env"]["LUMEN_API_TOKEN"] == "${{ secrets.LUMEN_API_TOKEN }}"
+    assert job["env"]["X_BEARER_TOKEN"] == "${{ secrets.X_BEARER_TOKEN }}"
+    steps = job["steps"]
+    runs = [step.get("run", "") for step in steps]
+    assert "make setup" in runs
+    for step in steps:
+        assert "secrets." not in str(step.get("if", "")), "secrets cannot be tested in if:"
+        command = step.get("run", "")
+        if ("fetch" in command and "lumen" in command) or (
+            "takedowns watch" in command and "--replay" not in command
+        ):
+            token = "LUMEN_API_TOKEN" if "lumen" in command else "X_BEARER_TOKEN"
+            assert step["if"] == f"${{{{ env.{token} != '' }}}}", step
+    render = next(step for step in steps if step.get("run") == "make report")
+    assert render["if"] == "${{ !cancelled() }}"
+    # the replay (offline) runs before the report, with or without a token
+    assert runs.index(".venv/bin/takedowns watch --replay") < runs.index("make report")
+
+
+def test_make_report_needs_no_token_or_network(project_dir):
+    plan = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "report"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "takedowns report" in plan
+    assert "fetch" not in plan and "watch" not in plan and "TOKEN" not in plan

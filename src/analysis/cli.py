@@ -6,7 +6,8 @@ Exit status (docs/commands.md repeats this table):
 0    success
 1    the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad rows,
      ``append`` found bad rows (and appended nothing)
-2    the inputs cannot be used: sources.toml, a file, a header or an argument is wrong
+2    the inputs cannot be used: sources.toml, a file, a header or an argument is wrong;
+     or an API refused the token, ran out of credits, or kept failing (fetch, watch)
 3    an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
 ==== =================================================================================
 """
@@ -116,6 +117,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     append.add_argument("--limit", type=int, default=50, help="most problems to print (50)")
     append.set_defaults(run=_append)
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="save new API responses into data/raw, unmodified (Lumen notices; docs/refresh.md)",
+    )
+    apis = fetch.add_subparsers(dest="api", required=True, metavar="API")
+    lumen = apis.add_parser(
+        "lumen",
+        help="search Lumen and save each page and each notice not held yet",
+        description=(
+            "Search the Lumen database (token from LUMEN_API_TOKEN) and save every search page "
+            "and every notice not already held under data/raw/lumen/, exactly as Lumen sent "
+            "them; adds the lumen/notices [[source]] block to sources.toml if missing. A run "
+            "starts at the last page the previous run of the same query saved."
+        ),
+    )
+    lumen.add_argument("--recipient", help="recipient name, full text (e.g. Twitter)")
+    lumen.add_argument("--jurisdiction", help="jurisdiction, full text (e.g. IN)")
+    lumen.add_argument(
+        "--country", help="the recipient's country code as Lumen stores it, exact (e.g. US)"
+    )
+    lumen.add_argument("--start", help="first date received (ISO; local to --timezone)")
+    lumen.add_argument("--end", help="last date received, included (ISO)")
+    lumen.add_argument("--term", help='words anywhere in the notice; "quoted" for a phrase')
+    lumen.add_argument("--per-page", type=int, default=50, help="notices per page (50)")
+    lumen.add_argument("--max-pages", type=int, help="stop after this many pages (default: all)")
+    lumen.add_argument(
+        "--refetch",
+        action="store_true",
+        help="ask again for notices already held (the earlier copy moves to lumen/superseded/)",
+    )
+    lumen.add_argument("--from-start", action="store_true", help="page 1 again instead of resuming")
+    lumen.add_argument("--raw", type=Path, help="folder holding sources.toml (default data/raw)")
+    lumen.add_argument(
+        "--timezone", default=DEFAULT_TZ, help=f"time zone of --start/--end ({DEFAULT_TZ})"
+    )
+    lumen.add_argument(
+        "--base-url", help="API address (default $LUMEN_API_URL, else https://lumendatabase.org)"
+    )
+    lumen.add_argument(
+        "--dry-run", action="store_true", help="print the requests it would make; no network"
+    )
+    lumen.set_defaults(run=_fetch_lumen)
+
+    watch = commands.add_parser(
+        "watch",
+        help="look up the orders' accounts and posts on X, save the answers, append the checks",
+        description=(
+            "Look up every account and post of the chosen orders through the X API v2 (token "
+            "from X_BEARER_TOKEN), 100 to a request with the withheld field; save each response "
+            "unmodified under data/raw/x-lookups/ (its arrival time is its checked_at) and "
+            "append it to the checks dataset as `takedowns append` does. Items already gone "
+            "(suspended or not found at their last check) are checked less often: only when "
+            "that check is older than --recheck-gone-after hours. Prints how many items "
+            "changed state since their last check."
+        ),
+    )
+    watch.add_argument(
+        "--order",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an order whose items to look up (repeatable; default every order to Twitter/X)",
+    )
+    watch.add_argument("--data", type=Path, help="folder holding raw/ and processed/ (data/)")
+    watch.add_argument(
+        "--dataset", type=Path, help="the checks dataset (default processed/datasets/checks)"
+    )
+    watch.add_argument(
+        "--recheck-gone-after",
+        type=float,
+        default=24.0,
+        metavar="HOURS",
+        help="look up a suspended or not-found item again only this long after its last check (24)",
+    )
+    watch.add_argument(
+        "--replay",
+        action="store_true",
+        help="only append saved lookups not yet in the dataset; no network, no token",
+    )
+    watch.add_argument(
+        "--base-url", help="API address (default $X_API_URL, else https://api.x.com)"
+    )
+    watch.add_argument(
+        "--dry-run", action="store_true", help="print the requests it would make; no network"
+    )
+    watch.set_defaults(run=_watch)
 
     report = commands.add_parser(
         "report", help="clean if the raw data changed, run the notebooks, write HTML reports"
@@ -261,6 +349,102 @@ def _append(args: argparse.Namespace) -> int:
     for line in describe_rejects(result.rejects, limit=args.limit):
         print(f"  {shown(line)}")
     return EXIT_DATA if done is None else EXIT_OK
+
+
+def _fetch_lumen(args: argparse.Namespace) -> int:
+    from analysis.fetch.lumen import LumenQuery, fetch_lumen
+
+    raw = args.raw or paths.raw_dir()
+    query = LumenQuery(
+        recipient=args.recipient,
+        jurisdiction=args.jurisdiction,
+        country=args.country,
+        start=args.start,
+        end=args.end,
+        term=args.term,
+        per_page=args.per_page,
+        timezone=args.timezone,
+    )
+    try:
+        result = fetch_lumen(
+            raw,
+            query,
+            url=args.base_url,
+            refetch=args.refetch,
+            from_start=args.from_start,
+            max_pages=args.max_pages,
+            dry_run=args.dry_run,
+        )
+    except KeyboardInterrupt:
+        return _interrupted()
+    for line in result.lines(raw):
+        print(shown(line))
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from analysis.clean.pipeline import describe_rejects
+    from analysis.fetch import x
+
+    base = args.data or paths.data_dir()
+    dataset = args.dataset or paths.dataset_dir("checks", base)
+    if args.recheck_gone_after < 0:
+        from analysis.core.errors import InputError
+
+        raise InputError(
+            f"--recheck-gone-after must be 0 or more hours, not {args.recheck_gone_after}"
+        )
+    try:
+        if args.replay:
+            result = x.replay(base / "raw", dataset)
+        else:
+            if not args.dry_run:
+                from analysis.fetch import http
+
+                http.token(http.X)  # a missing token stops the run before anything is done
+                _clean_if_stale(base)
+            result = x.watch(
+                base,
+                dataset_dir=dataset,
+                orders=args.order,
+                recheck_gone_after=dt.timedelta(hours=args.recheck_gone_after),
+                url=args.base_url,
+                dry_run=args.dry_run,
+            )
+    except KeyboardInterrupt:
+        return _interrupted()
+    for line in result.lines(dataset):
+        print(shown(line))
+    for feed in (result.replayed, result.appended):
+        if feed is not None:
+            for line in describe_rejects(feed.rejects, limit=20):
+                print(f"  {shown(line)}")
+    return EXIT_OK
+
+
+def _interrupted() -> int:
+    print(
+        "interrupted: every response saved before it is kept whole; run the command again to "
+        "continue",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _clean_if_stale(base: Path) -> None:
+    """Clean first when the processed tables are missing or older than data/raw (as report
+    does), so the items watched are those of the current orders."""
+    from analysis.clean.pipeline import clean, summary
+    from analysis.core.errors import InputError
+    from analysis.report import questions
+
+    try:
+        questions.load(base, checks_dataset=False)
+    except InputError:
+        result = clean(base / "raw", base / "processed")
+        print(shown(summary(result.manifest, base / "processed")))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -57,20 +57,23 @@ class FeedResult:
 
 
 def append_files(
-    files: list[Path],
+    files: list[Path | Source],
     dataset_dir: Path,
     *,
     raw_dir: Path | None = None,
     kind: str | None = None,
     timezone: str = DEFAULT_TZ,
     chunk_rows: int = CHUNK_ROWS,
+    partial: bool = False,
 ) -> FeedResult:
     """Read status-check ``files`` and append their checks to the dataset at ``dataset_dir``.
 
     Parameters
     ----------
     files
-        Files (or folders of X API JSON) holding status checks.
+        Files (or folders of X API JSON) holding status checks; or :class:`Source` blocks
+        already made for them (``takedowns watch`` gives each saved lookup its ``checked_at``
+        this way), which are read as they say.
     dataset_dir
         The checks dataset, e.g. ``data/processed/datasets/checks``.
     raw_dir
@@ -83,12 +86,15 @@ def append_files(
     chunk_rows
         A CSV file is read, checked and staged about this many rows at a time, so a file
         bigger than memory can be appended; the batches are committed together at the end.
+    partial
+        Append the checks that were read cleanly even when other rows were rejected (the
+        rejects are still returned, for the caller to report). Default: all or nothing.
 
     Returns
     -------
     FeedResult
         ``appended`` is ``None`` when any row was rejected (``rejects`` lists them, as
-        ``takedowns validate`` does); nothing is written then.
+        ``takedowns validate`` does) and ``partial`` is false; nothing is written then.
 
     Raises
     ------
@@ -101,16 +107,21 @@ def append_files(
             f"kind {kind!r} holds no status checks; use one of {', '.join(CHECK_KINDS)}"
         )
     declared = _declared(raw_dir)
-    sources = [_source(Path(f), declared, kind, timezone) for f in files]
+    sources = [
+        f if isinstance(f, Source) else _source(Path(f), declared, kind, timezone) for f in files
+    ]
     try:
-        return _append(sources, Path(dataset_dir), chunk_rows)
+        return _append(sources, Path(dataset_dir), chunk_rows, partial)
     except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
-        return _append(sources, Path(dataset_dir), None)
+        return _append(sources, Path(dataset_dir), None, partial)
 
 
-def _append(sources: list[Source], dataset_dir: Path, chunk_rows: int | None) -> FeedResult:
+def _append(
+    sources: list[Source], dataset_dir: Path, chunk_rows: int | None, partial: bool = False
+) -> FeedResult:
     """Read the sources piece by piece, staging the checks in batches of about ``chunk_rows``
-    while no row has been rejected; commit only if none was (``None``: files read whole)."""
+    while no row has been rejected (or whatever was, when ``partial``); commit only if none
+    was, or when ``partial`` (``None``: files read whole)."""
     rejects: list[pd.DataFrame] = []
     messages: list[str] = []
     buffer: list[pd.DataFrame] = []
@@ -137,7 +148,7 @@ def _append(sources: list[Source], dataset_dir: Path, chunk_rows: int | None) ->
                         "dataset keeps the states, and the country is chosen when events are "
                         "computed"
                     )
-                if any(len(r) for r in rejects):
+                if not partial and any(len(r) for r in rejects):
                     buffer.clear()  # nothing will be appended; keep reading for the rejects
                     continue
                 buffer.append(piece)
@@ -157,7 +168,7 @@ def _append(sources: list[Source], dataset_dir: Path, chunk_rows: int | None) ->
             rejects=all_rejects,
             messages=list(dict.fromkeys(messages)),  # each piece repeats a file's notes
         )
-        if len(all_rejects) or not checks:
+        if (len(all_rejects) and not partial) or not checks:
             dataset.discard(staged)
             return result
         if buffer:
