@@ -186,9 +186,13 @@ def test_watch_history_bounds_the_action_between_two_checks(data, capsys):
 
     answer = questions.answer_lag(questions.load(data), as_of="2026-05-02")
     (row,) = answer.frames["items"].query("item_id == '@alice'").itertuples()
-    assert (row.lag_lower, row.lag_upper, row.unit) == (1.0, 5.0, "hours")
+    assert (row.lag_lower, row.lag_upper, row.unit, row.timing) == (1.0, 5.0, "hours", "bounded")
     assert main(["metrics", "lag", "--data", str(data), "--as-of", "2026-05-02"]) == 0
-    assert "Order A-1 (1 May 2026): 1 of 2 items (50%) actioned" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Order A-1 (1 May 2026): 1 of 2 items (50%) actioned" in printed
+    # the watch every four hours bounds the action, and the sentence says so: no midpoint
+    assert "median time to action between 1.0 hours and 5.0 hours" in printed
+    assert "3.0 hours" not in printed
 
 
 def test_dry_run_prints_the_requests_and_makes_none(data, capsys, monkeypatch):
