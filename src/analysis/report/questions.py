@@ -213,103 +213,6 @@ def select_orders(
     }
 
 
-# --- what the charts mark and show beside the numbers ------------------------------------------
-
-
-def key_events(
-    orders: pd.DataFrame | None = None,
-    events: pd.DataFrame | None = None,
-    *,
-    order_ids: Iterable[str] | None = None,
-) -> list[tuple[pd.Timestamp, str]]:
-    """Annotations for the charts from the canonical tables: ``(time UTC, kind)`` pairs, by time.
-
-    Each order's ``issued_at`` is ``order_issued``; the first ``withheld``/``suspended`` event and
-    the first ``restored``/``reinstated`` event per order and time are ``blocked`` and
-    ``restored``. Rows without a time are left out. ``order_ids`` limits both tables to those
-    orders (events without an ``order_id`` are then left out).
-    """
-    wanted = None if order_ids is None else {str(o) for o in order_ids}
-    out: list[tuple[pd.Timestamp, str]] = []
-    if orders is not None and len(orders):
-        o = orders.loc[orders["issued_at"].notna()]
-        if wanted is not None:
-            o = o.loc[o["order_id"].astype("str").isin(wanted)]
-        out += [(pd.Timestamp(t), "order_issued") for t in o["issued_at"].drop_duplicates()]
-    if events is not None and len(events):
-        kinds = {
-            "withheld": "blocked",
-            "suspended": "blocked",
-            "restored": "restored",
-            "reinstated": "restored",
-        }
-        e = events.loc[events["at"].notna()].copy()
-        e["kind"] = e["event"].astype("str").str.strip().str.lower().map(kinds)
-        e = e.loc[e["kind"].notna()]
-        if wanted is not None:
-            e = e.loc[e["order_id"].notna() & e["order_id"].astype("str").isin(wanted)]
-        e = e.drop_duplicates(["at", "kind"])
-        out += [(pd.Timestamp(t), k) for t, k in zip(e["at"], e["kind"], strict=True)]
-    return sorted(out, key=lambda p: p[0])
-
-
-def yearly_context(
-    transparency: pd.DataFrame,
-    *,
-    country: str | None = None,
-    scopes: Iterable[str] | None = None,
-    tz: str = DEFAULT_TZ,
-) -> pd.DataFrame:
-    """Yearly ``items_withheld`` per ``scope`` from the transparency table (for the volume chart).
-
-    Returns ``year``, ``scope``, ``items_withheld``, ``partial`` (True when the rows do not cover
-    the whole local calendar year, e.g. a parliamentary reply for Jan-Oct 2023), ``period_start``
-    and ``period_end`` (local dates covered; ``period_end`` inclusive). Rows without
-    ``items_withheld`` are left out; rows with no ``scope`` use their ``platform``. Raises
-    ``ValueError`` when a period or ``items_withheld`` column is missing.
-    """
-    missing = [c for c in ("period_start", "period_end", "items_withheld") if c not in transparency]
-    if missing:
-        raise ValueError(f"yearly_context needs column(s) {', '.join(missing)}")
-    t = transparency.loc[transparency["items_withheld"].notna()].copy()
-    if country is not None and "country" in t.columns:
-        t = t.loc[t["country"] == country]
-    scope = t["scope"] if "scope" in t.columns else pd.Series(pd.NA, index=t.index)
-    if "platform" in t.columns:
-        scope = scope.fillna(t["platform"])
-    t["scope"] = scope.fillna("unspecified").astype("str")
-    if scopes is not None:
-        t = t.loc[t["scope"].isin(list(scopes))]
-    start = in_zone(t["period_start"], tz).dt.tz_localize(None).dt.normalize()
-    end = in_zone(t["period_end"], tz).dt.tz_localize(None).dt.normalize()
-    # An end at local midnight of 1 January is an exclusive end: the period ran to 31 December.
-    end = end.where(
-        ~((end.dt.month == 1) & (end.dt.day == 1) & (end > start)), end - pd.Timedelta(days=1)
-    )
-    t = t.assign(
-        year=start.dt.year.to_numpy(),
-        _start=start.to_numpy(),
-        _end=end.to_numpy(),
-        _days=((end - start).dt.days + 1).to_numpy(),
-    )
-    grouped = (
-        t.groupby(["year", "scope"], sort=True)
-        .agg(
-            items_withheld=("items_withheld", "sum"),
-            period_start=("_start", "min"),
-            period_end=("_end", "max"),
-            days=("_days", "sum"),
-        )
-        .reset_index()
-    )
-    year_days = np.where(
-        pd.to_datetime(grouped["year"].astype("str") + "-12-31").dt.is_leap_year, 366, 365
-    )
-    grouped["partial"] = grouped["days"].to_numpy() < year_days
-    grouped["items_withheld"] = grouped["items_withheld"].astype("int64")
-    return grouped[["year", "scope", "items_withheld", "partial", "period_start", "period_end"]]
-
-
 # --- the three questions -----------------------------------------------------------------------
 
 
@@ -324,11 +227,7 @@ def answer_volume(
     lang: str = "en",
     tz: str = DEFAULT_TZ,
 ) -> Answer:
-    """How many takedowns: orders and items per period, plus yearly totals for context.
-
-    ``frames["context"]`` is the ordering country's :func:`yearly_context` (every country's when
-    ``country`` is blank); ``key_events`` marks when each order was issued.
-    """
+    """How many takedowns: orders and items per period, plus yearly totals for context."""
     table = metrics.volume(
         tables["orders"],
         tables["items"],
@@ -368,8 +267,9 @@ def answer_volume(
         findings=findings,
         n=n_orders,
         method=phrase("volume_method", lang),
+        # The yearly totals of the ordering country (every country's when none is chosen).
         frames={"context": yearly_context(context, tz=tz)},
-        key_events=key_events(tables["orders"]),
+        key_events=key_events(tables["orders"]),  # when each order was issued
     )
 
 
@@ -570,3 +470,100 @@ def _reversal_sentence(row: pd.Series, lang: str) -> str:
         text += phrase("reversal_median", lang, median=median)
         text += phrase("reversal_reblocked", lang, reblocked=fmt_int(row["reblocked"]))
     return text + ("." if lang == "en" else "।")
+
+
+# --- what the charts mark and show beside the numbers ------------------------------------------
+
+
+def key_events(
+    orders: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    *,
+    order_ids: Iterable[str] | None = None,
+) -> list[tuple[pd.Timestamp, str]]:
+    """Annotations for the charts from the canonical tables: ``(time UTC, kind)`` pairs, by time.
+
+    Each order's ``issued_at`` is ``order_issued``; the first ``withheld``/``suspended`` event and
+    the first ``restored``/``reinstated`` event per order and time are ``blocked`` and
+    ``restored``. Rows without a time are left out. ``order_ids`` limits both tables to those
+    orders (events without an ``order_id`` are then left out).
+    """
+    wanted = None if order_ids is None else {str(o) for o in order_ids}
+    out: list[tuple[pd.Timestamp, str]] = []
+    if orders is not None and len(orders):
+        o = orders.loc[orders["issued_at"].notna()]
+        if wanted is not None:
+            o = o.loc[o["order_id"].astype("str").isin(wanted)]
+        out += [(pd.Timestamp(t), "order_issued") for t in o["issued_at"].drop_duplicates()]
+    if events is not None and len(events):
+        kinds = {
+            "withheld": "blocked",
+            "suspended": "blocked",
+            "restored": "restored",
+            "reinstated": "restored",
+        }
+        e = events.loc[events["at"].notna()].copy()
+        e["kind"] = e["event"].astype("str").str.strip().str.lower().map(kinds)
+        e = e.loc[e["kind"].notna()]
+        if wanted is not None:
+            e = e.loc[e["order_id"].notna() & e["order_id"].astype("str").isin(wanted)]
+        e = e.drop_duplicates(["at", "kind"])
+        out += [(pd.Timestamp(t), k) for t, k in zip(e["at"], e["kind"], strict=True)]
+    return sorted(out, key=lambda p: p[0])
+
+
+def yearly_context(
+    transparency: pd.DataFrame,
+    *,
+    country: str | None = None,
+    scopes: Iterable[str] | None = None,
+    tz: str = DEFAULT_TZ,
+) -> pd.DataFrame:
+    """Yearly ``items_withheld`` per ``scope`` from the transparency table (for the volume chart).
+
+    Returns ``year``, ``scope``, ``items_withheld``, ``partial`` (True when the rows do not cover
+    the whole local calendar year, e.g. a parliamentary reply for Jan-Oct 2023), ``period_start``
+    and ``period_end`` (local dates covered; ``period_end`` inclusive). Rows without
+    ``items_withheld`` are left out; rows with no ``scope`` use their ``platform``. Raises
+    ``ValueError`` when a period or ``items_withheld`` column is missing.
+    """
+    missing = [c for c in ("period_start", "period_end", "items_withheld") if c not in transparency]
+    if missing:
+        raise ValueError(f"yearly_context needs column(s) {', '.join(missing)}")
+    t = transparency.loc[transparency["items_withheld"].notna()].copy()
+    if country is not None and "country" in t.columns:
+        t = t.loc[t["country"] == country]
+    scope = t["scope"] if "scope" in t.columns else pd.Series(pd.NA, index=t.index)
+    if "platform" in t.columns:
+        scope = scope.fillna(t["platform"])
+    t["scope"] = scope.fillna("unspecified").astype("str")
+    if scopes is not None:
+        t = t.loc[t["scope"].isin(list(scopes))]
+    start = in_zone(t["period_start"], tz).dt.tz_localize(None).dt.normalize()
+    end = in_zone(t["period_end"], tz).dt.tz_localize(None).dt.normalize()
+    # An end at local midnight of 1 January is an exclusive end: the period ran to 31 December.
+    end = end.where(
+        ~((end.dt.month == 1) & (end.dt.day == 1) & (end > start)), end - pd.Timedelta(days=1)
+    )
+    t = t.assign(
+        year=start.dt.year.to_numpy(),
+        _start=start.to_numpy(),
+        _end=end.to_numpy(),
+        _days=((end - start).dt.days + 1).to_numpy(),
+    )
+    grouped = (
+        t.groupby(["year", "scope"], sort=True)
+        .agg(
+            items_withheld=("items_withheld", "sum"),
+            period_start=("_start", "min"),
+            period_end=("_end", "max"),
+            days=("_days", "sum"),
+        )
+        .reset_index()
+    )
+    year_days = np.where(
+        pd.to_datetime(grouped["year"].astype("str") + "-12-31").dt.is_leap_year, 366, 365
+    )
+    grouped["partial"] = grouped["days"].to_numpy() < year_days
+    grouped["items_withheld"] = grouped["items_withheld"].astype("int64")
+    return grouped[["year", "scope", "items_withheld", "partial", "period_start", "period_end"]]
