@@ -237,18 +237,20 @@ def test_use_house_style_registers_bundled_hind_and_palette():
 
 
 def test_date_ticks_use_month_names_of_the_language():
-    days = charts._num(utc_series("2021-01-31", "2021-02-01", "2021-02-04"))
+    days = charts.date_numbers(utc_series("2021-01-31", "2021-02-01", "2021-02-04"))
     en = charts.HouseDateFormatter("en", TZ).format_ticks(days)
     hi = charts.HouseDateFormatter("hi", TZ).format_ticks(days)
     assert en == ["31 Jan 2021", "1 Feb", "4 Feb"]
     assert hi == ["31 जनवरी 2021", "1 फ़रवरी", "4 फ़रवरी"]
-    months = charts._num(utc_series("2020-12-01", "2021-01-01", "2021-02-01"))
+    months = charts.date_numbers(utc_series("2020-12-01", "2021-01-01", "2021-02-01"))
     assert charts.HouseDateFormatter("hi", TZ).format_ticks(months) == [
         "दिसंबर 2020",
         "जनवरी 2021",
         "फ़रवरी",
     ]
-    hours = charts._num(utc_series("2021-02-01 12:00", "2021-02-01 18:00", "2021-02-02 00:00"))
+    hours = charts.date_numbers(
+        utc_series("2021-02-01 12:00", "2021-02-01 18:00", "2021-02-02 00:00")
+    )
     assert charts.HouseDateFormatter("en", TZ).format_ticks(hours) == [
         "1 Feb 2021\n12:00",
         "18:00",
@@ -453,6 +455,28 @@ def test_empty_frames_draw_no_data():
         episodes_frame().iloc[0:0], title="t", subtitle="s", source="x", as_of=AS_OF
     )
     assert data.empty and "No data" in figure_texts(fig)
+
+
+def test_every_chart_sets_up_the_same_way_and_leaves_global_style_alone():
+    # One set-up (charts.frame.canvas) for all four: the frame, "No data" when empty, and the
+    # house style only inside the chart.
+    common = {"title": "t", "subtitle": "s", "source": "x", "as_of": AS_OF, "lang": "hi"}
+    mpl.get_backend()  # resolved now, not while the charts draw
+    before = mpl.rcParams.copy()
+    empty = [
+        charts.volume_chart(volume_frame().iloc[0:0], **common),
+        charts.survival_chart({}, **common),
+        charts.peers_chart(
+            pd.DataFrame(columns=["country", "period_end", "value", "highlight"]), **common
+        ),
+        charts.reversal_timeline(episodes_frame().iloc[0:0], **common),
+    ]
+    assert mpl.rcParams == before
+    for chart in empty:
+        texts = figure_texts(chart.figure)
+        assert wording.label("no_data", "hi") in texts
+        assert "स्रोत: x | आँकड़े 2021-02-12 तक" in texts
+        assert chart.data.empty
 
 
 # ----------------------------------------------------------------------------------------------

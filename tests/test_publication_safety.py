@@ -180,7 +180,12 @@ def test_every_csv_writer_in_the_package_goes_through_safe_csv():
         for path in PACKAGE.rglob("*.py")
         if "safe_csv(" in path.read_text(encoding="utf-8")
     }
-    assert {"store/processed.py", "report/charts.py", "report/present.py", "cli.py"} <= callers
+    assert {
+        "store/processed.py",
+        "report/charts/frame.py",
+        "report/present.py",
+        "cli.py",
+    } <= callers
 
 
 FORMULAS = pd.DataFrame(
@@ -347,12 +352,12 @@ def test_a_notebook_without_processed_data_names_the_command_in_its_first_cell(t
     code = [c for c in nb.cells if c.cell_type == "code"]
     failing = [c for c in code if any(o.output_type == "error" for o in c.outputs)]
     # The first cell after the parameters fails, not one twenty cells later.
-    assert failing and failing[0] is next(c for c in code if "questions.load" in c.source)
+    assert failing and failing[0] is next(c for c in code if "present.start(" in c.source)
     error = next(o for o in failing[0].outputs if o.output_type == "error")
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
     assert "run `takedowns clean`" in traceback.splitlines()[-1]
     frames = re.findall(r"^(?:Cell In\[\d+\]|File \S+)", traceback, re.MULTILINE)
-    assert len(frames) == 2, traceback  # the cell and questions.load, nothing deeper
+    assert len(frames) == 2, traceback  # the cell and present.start, nothing deeper
 
 
 def test_the_browser_check_would_see_a_script_run(browser, tmp_path):

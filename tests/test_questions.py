@@ -160,3 +160,99 @@ def test_peer_comparison_ranks_the_chosen_country_among_the_busiest():
 def test_peer_comparison_needs_two_countries(tables):
     # The built-in yearly s.69A counts are India's alone: nothing to compare.
     assert questions.peer_comparison(tables["transparency"], country="IN").table.empty
+
+
+# --- what the charts draw beside the numbers ------------------------------------------------------
+
+
+def _utc(*values):
+    return pd.Series(
+        pd.to_datetime(list(values), format="ISO8601"), dtype="datetime64[us]"
+    ).dt.tz_localize("UTC")
+
+
+def test_key_events_marks_issues_first_blocks_and_restorations():
+    orders = pd.DataFrame({"order_id": ["A", "B", "C"]})
+    orders["issued_at"] = _utc("2021-01-31", "2021-02-04", None)  # C: no time, no mark
+    events = pd.DataFrame(
+        {
+            "order_id": ["A", "A", "A", "B", None, "A"],
+            "event": [" Withheld", "withheld", "restored", "suspended", "withheld", "deleted"],
+        }
+    )
+    events["at"] = _utc(
+        "2021-02-01 08:30",
+        "2021-02-01 08:30",
+        "2021-02-01 14:30",
+        "2021-02-05",
+        "2021-02-06",
+        "2021-02-07",
+    )
+    t = pd.Timestamp
+    assert questions.key_events(orders, events) == [
+        (t("2021-01-31", tz="UTC"), "order_issued"),
+        (t("2021-02-01 08:30", tz="UTC"), "blocked"),  # two items at one time: one mark
+        (t("2021-02-01 14:30", tz="UTC"), "restored"),
+        (t("2021-02-04", tz="UTC"), "order_issued"),
+        (t("2021-02-05", tz="UTC"), "blocked"),  # suspended counts as blocked
+        (t("2021-02-06", tz="UTC"), "blocked"),  # no order: kept unless orders are chosen
+    ]  # "deleted" is not a mark
+    assert [k for _, k in questions.key_events(orders, events, order_ids=["B"])] == [
+        "order_issued",
+        "blocked",
+    ]
+    assert questions.key_events() == []
+
+
+def test_yearly_context_sums_per_year_and_scope_and_flags_partial_years():
+    t = pd.DataFrame(
+        {
+            "country": ["IN", "IN", "IN", "IN", "PK"],
+            "scope": ["twitter", "twitter", None, "twitter", "twitter"],
+            "platform": ["twitter", "twitter", "google", "twitter", "twitter"],
+            "items_withheld": [100, 50, 7, None, 3],
+        }
+    )
+    # IST dates stored as UTC: H1 and H2 of 2021 (the H2 end is an exclusive 1 January), Jan-Oct
+    # 2023 for Google (no scope: its platform), a row without a count, a Pakistani row.
+    t["period_start"] = _utc(
+        "2020-12-31 18:30", "2021-06-30 18:30", "2022-12-31 18:30", "2021-12-31 18:30", "2021-01-01"
+    )
+    t["period_end"] = _utc(
+        "2021-06-29 18:30", "2021-12-31 18:30", "2023-10-30 18:30", "2022-12-30 18:30", "2021-12-31"
+    )
+    got = questions.yearly_context(t, country="IN")
+    assert list(got.columns) == [
+        "year",
+        "scope",
+        "items_withheld",
+        "partial",
+        "period_start",
+        "period_end",
+    ]
+    rows = got[["year", "scope", "items_withheld", "partial"]].to_dict("records")
+    assert rows == [
+        {"year": 2021, "scope": "twitter", "items_withheld": 150, "partial": False},
+        {"year": 2023, "scope": "google", "items_withheld": 7, "partial": True},
+    ]
+    assert got["period_end"].iloc[0] == pd.Timestamp("2021-12-31")  # local, inclusive
+    assert questions.yearly_context(t, scopes=["google"])["scope"].tolist() == ["google"]
+    with pytest.raises(ValueError, match="items_withheld"):
+        questions.yearly_context(t.drop(columns="items_withheld"))
+
+
+def test_answers_carry_what_their_charts_draw(tables):
+    volume = questions.answer_volume(tables, country="IN")
+    context = volume.frames["context"].set_index(["year", "scope"])
+    assert context.loc[(2021, "twitter"), "items_withheld"] == 2851
+    assert bool(context.loc[(2022, "twitter"), "partial"])  # Jan-Jun 2022 only
+    assert {k for _, k in volume.key_events} == {"order_issued"}
+    assert len(volume.key_events) == len(tables["orders"])
+    # The deadline drawn is that of the order naming the most items (4 Feb, 1,178 items):
+    # 36 hours, in whole days as its lags are, rounded up.
+    lag = questions.answer_lag(tables, as_of="2021-02-28")
+    assert (lag.deadline, lag.unit) == (2, "days")
+    reversals = questions.answer_reversals(tables, as_of="2021-02-28")
+    kinds = [k for _, k in reversals.key_events]
+    assert {"order_issued", "blocked", "restored"} <= set(kinds)
+    assert reversals.key_events == sorted(reversals.key_events, key=lambda p: p[0])

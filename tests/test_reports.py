@@ -7,6 +7,7 @@ parameters, and Hindi for February 2021 only (non-default ``start``, ``end``, ``
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -17,6 +18,8 @@ import pytest
 from browser_pages import open_offline
 
 from analysis.clean.pipeline import clean
+from analysis.core.errors import InputError
+from analysis.report import present
 from analysis.report.render import run_report
 
 NOTEBOOKS = ["00-overview", "01-volume", "02-compliance-lag", "03-reversals"]
@@ -98,6 +101,34 @@ def test_notebooks_run_from_the_notebooks_folder_in_jupyterlab_style(data_dir, t
         kernel_name="python3",
     )
     assert (tmp_path / "charts" / "survival.png").is_file()
+
+
+def _parameters_cell(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged parameters"
+    return tagged[0].source
+
+
+def test_every_notebook_has_the_same_parameters_cell_and_start_reads_it():
+    # `takedowns report -p NAME VALUE` sets a name in every notebook, and present.start reads
+    # the same names from each: one parameters cell, copied exactly.
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    cells = {path.name: _parameters_cell(path) for path in sorted(root.glob("*.ipynb"))}
+    assert len(cells) == len(NOTEBOOKS)
+    first = next(iter(cells.values()))
+    assert all(cell == first for cell in cells.values()), [
+        n for n, c in cells.items() if c != first
+    ]
+    names = [node.target.id for node in ast.parse(first).body if isinstance(node, ast.AnnAssign)]
+    assert tuple(names) == present.PARAMETERS
+
+
+def test_start_names_the_parameters_a_notebook_lacks():
+    with pytest.raises(InputError, match="does not set freq, engine"):
+        present.start(
+            "01-volume", {n: "" for n in present.PARAMETERS if n not in ("freq", "engine")}
+        )
 
 
 # --- in a browser ---------------------------------------------------------------------------------

@@ -1,24 +1,46 @@
 """What a report notebook shows: headings that state findings, sentences, tables and charts.
 
-Notebooks call these instead of formatting anything themselves. Text that comes from the data
-(order ids, titles, notes) is escaped before it reaches Markdown or HTML (:func:`markdown_text`),
-so a ``<script>`` or a ``[link](javascript:...)`` in a spreadsheet cell is shown, never run.
+Notebooks call these instead of formatting anything themselves; :func:`start` is how every
+report notebook begins. Text that comes from the data (order ids, titles, notes) is escaped before
+it reaches Markdown or HTML (:func:`markdown_text`), so a ``<script>`` or a
+``[link](javascript:...)`` in a spreadsheet cell is shown, never run.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
 
 from analysis.core import paths
+from analysis.core.errors import InputError
 from analysis.core.times import DEFAULT_TZ
-from analysis.report import charts
+from analysis.report import charts, questions
 from analysis.report.wording import PAGES, fmt_date, phrase
 from analysis.store.export import safe_csv
+
+#: The parameters every report notebook declares, in its first code cell (tagged ``parameters``;
+#: the same cell in every notebook). :func:`start` reads them.
+PARAMETERS = (
+    "data_dir",
+    "country",
+    "platform",
+    "start",
+    "end",
+    "as_of",
+    "freq",
+    "deadline_hours",
+    "lang",
+    "redact_handles",
+    "engine",
+    "source",
+    "output_dir",
+)
 
 #: Table headers per language for the columns the reports show.
 COLUMN_LABELS = {
@@ -77,6 +99,61 @@ def output_folder(output_dir: str, notebook: str) -> Path:
     folder = Path(output_dir) if output_dir else paths.reports_dir() / notebook
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@dataclass
+class Page:
+    """A report notebook after :func:`start`: what its later cells need."""
+
+    notebook: str  # the notebook's name, e.g. "01-volume"
+    lang: str
+    tables: questions.Tables  # every processed table (handles redacted when asked)
+    scope: questions.Tables  # the same, limited to the orders the parameters choose
+    out: Path  # where its charts and tables go
+    as_of: pd.Timestamp  # the date the data describe (UTC): the as_of parameter or the latest
+
+    def intro(self) -> None:
+        """The page's title and introduction in its language (nothing for English: the
+        notebook's own introduction is the page's). The cell tagged ``title`` calls it."""
+        page_intro(self.notebook, self.lang)
+
+    def data_as_of(self) -> None:
+        """ "Data as of <date>". The cell tagged ``as-of`` calls it."""
+        data_as_of(self.as_of, self.lang)
+
+
+def start(notebook: str, parameters: Mapping[str, object]) -> Page:
+    """Begin a report notebook: the house style, the processed tables, the chosen orders, the
+    output folder and the data date, from the notebook's ``parameters`` (its ``globals()``,
+    which hold every name in :data:`PARAMETERS` once the parameters cell has run).
+
+    The title and the data date are shown by the two cells after it, tagged ``title`` and
+    ``as-of``: the report runner reads each from its own cell (:mod:`analysis.report.render`).
+    Raises :class:`InputError` naming the missing parameters, or, when ``processed/`` is
+    missing or stale, the command to run.
+    """
+    missing = [name for name in PARAMETERS if name not in parameters]
+    if missing:
+        raise InputError(
+            f"notebook {notebook}: its parameters cell does not set {', '.join(missing)}; "
+            "copy the parameters cell of another report notebook"
+        )
+    p: dict = {name: parameters[name] for name in PARAMETERS}
+    lang = p["lang"]
+    setup(lang)
+    try:
+        tables = questions.load(
+            p["data_dir"], redact_handles=p["redact_handles"], engine=p["engine"]
+        )
+    except InputError as err:
+        # Raised afresh here, so the notebook's traceback is two frames (its cell, this line)
+        # ending in the sentence that names the command to run.
+        raise InputError(str(err)) from None
+    scope = questions.select_orders(
+        tables, country=p["country"], platform=p["platform"], start=p["start"], end=p["end"]
+    )
+    out = output_folder(p["output_dir"], notebook)
+    return Page(notebook, lang, tables, scope, out, questions.as_of_time(scope, p["as_of"]))
 
 
 def heading(text: str, level: int = 2) -> None:

@@ -2,24 +2,33 @@
 
 Each ``answer_*`` function takes the processed tables and the report parameters, calls the
 metric functions, and returns an :class:`Answer`: the table the CLI prints and the notebook
-shows, the frames its chart draws, and the sentences a story would quote. Nothing here reads raw
-files or cleans data; nothing here draws.
+shows, the frames its chart draws (with the key events to mark, the yearly context, the deadline
+of the largest order), and the sentences a story would quote. Nothing here reads raw files or
+cleans data; nothing here draws.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis import metrics
 from analysis.clean.combine import EVENT_KEY, sort_table
 from analysis.core import paths
 from analysis.core.errors import InputError
-from analysis.core.times import DEFAULT_TZ, as_of_instant, end_bound_exclusive, start_bound
+from analysis.core.times import (
+    DEFAULT_TZ,
+    as_of_instant,
+    end_bound_exclusive,
+    in_zone,
+    start_bound,
+)
 from analysis.ingest.sources import SOURCES_FILE, source_sha256
 from analysis.report import privacy
 from analysis.report.wording import (
@@ -48,6 +57,12 @@ class Answer:
     frames: dict = field(default_factory=dict)  # further frames the chart or notebook shows
     as_of: pd.Timestamp | None = None
     source: str = ""  # where the numbers come from, when not the orders data
+    # What the chart marks: (time UTC, kind) pairs from key_events (volume, reversals).
+    key_events: list[tuple[pd.Timestamp, str]] = field(default_factory=list)
+    # Lag: the largest order's deadline (in unit; None when there is no order) and the unit of
+    # its lags, which the survival chart draws.
+    deadline: float | None = None
+    unit: str = "days"
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -259,7 +274,9 @@ def answer_volume(
         findings=findings,
         n=n_orders,
         method=phrase("volume_method", lang),
-        frames={"context": context.reset_index(drop=True)},
+        # The yearly totals of the ordering country (every country's when none is chosen).
+        frames={"context": yearly_context(context, tz=tz)},
+        key_events=key_events(tables["orders"]),  # when each order was issued
     )
 
 
@@ -353,7 +370,9 @@ def answer_lag(
     ``acted``: the outcomes that count as acting on an order (withheld, suspended, gone).
     The table adds ``restored`` (items restored after being withheld, from the reversals
     metric). ``frames["bands"]`` holds each order's :func:`~analysis.metrics.survival_band`,
-    ``frames["curves"]`` its latest-time Kaplan-Meier curve.
+    ``frames["curves"]`` its latest-time Kaplan-Meier curve. The chart draws the deadline of the
+    order naming the most items, in the unit of its lags (``deadline``, ``unit``; None and
+    ``days`` when no order has items).
     """
     acted = metrics.acted_outcomes(acted)
     as_of_ts = as_of_time(tables, as_of, tz)
@@ -373,8 +392,10 @@ def answer_lag(
         for _, row in summary.iterrows()
     ]
     title = headline = phrase("lag_none", lang)
+    deadline, unit = None, "days"
     if len(summary):
         biggest = summary.loc[summary["items"].idxmax()]
+        deadline, unit = biggest["deadline"], biggest["unit"]
         headline = _lag_sentence(biggest, lang, tz, countries.get(biggest["order_id"]))
         title = _lag_title(biggest, lang, tz)
     censored = int(round(summary["censored"].sum())) if len(summary) else 0
@@ -398,6 +419,8 @@ def answer_lag(
         method=method,
         frames={"items": items, "curves": curves, "bands": bands, "acted": acted},
         as_of=as_of_ts,
+        deadline=deadline,
+        unit=unit,
     )
 
 
@@ -499,7 +522,8 @@ def _lag_sentence(row: pd.Series, lang: str, tz: str, country=None) -> str:
 def answer_reversals(
     tables: Tables, *, as_of: str | None = None, lang: str = "en", tz: str = DEFAULT_TZ
 ) -> Answer:
-    """What was blocked and then unblocked: episodes, per-order summary, anomalies."""
+    """What was blocked and then unblocked: episodes, per-order summary, anomalies; the key
+    events (orders issued, blocks, restorations) for the timeline."""
     as_of_ts = as_of_time(tables, as_of, tz)
     events = tables["events"][tables["events"]["at"] <= as_of_ts]
     eps = metrics.episodes(events, tables["orders"], tz=tz)
@@ -527,6 +551,8 @@ def answer_reversals(
         method=phrase("reversal_method", lang),
         frames={"episodes": eps, "anomalies": metrics.anomalies(events, tz=tz)},
         as_of=as_of_ts,
+        # Every event in the scope: the chart leaves out those after as_of itself.
+        key_events=key_events(tables["orders"], tables["events"]),
     )
 
 
@@ -545,3 +571,100 @@ def _reversal_sentence(row: pd.Series, lang: str) -> str:
         text += phrase("reversal_median", lang, median=median)
         text += phrase("reversal_reblocked", lang, reblocked=fmt_int(row["reblocked"]))
     return text + ("." if lang == "en" else "।")
+
+
+# --- what the charts mark and show beside the numbers ------------------------------------------
+
+
+def key_events(
+    orders: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    *,
+    order_ids: Iterable[str] | None = None,
+) -> list[tuple[pd.Timestamp, str]]:
+    """Annotations for the charts from the canonical tables: ``(time UTC, kind)`` pairs, by time.
+
+    Each order's ``issued_at`` is ``order_issued``; the first ``withheld``/``suspended`` event and
+    the first ``restored``/``reinstated`` event per order and time are ``blocked`` and
+    ``restored``. Rows without a time are left out. ``order_ids`` limits both tables to those
+    orders (events without an ``order_id`` are then left out).
+    """
+    wanted = None if order_ids is None else {str(o) for o in order_ids}
+    out: list[tuple[pd.Timestamp, str]] = []
+    if orders is not None and len(orders):
+        o = orders.loc[orders["issued_at"].notna()]
+        if wanted is not None:
+            o = o.loc[o["order_id"].astype("str").isin(wanted)]
+        out += [(pd.Timestamp(t), "order_issued") for t in o["issued_at"].drop_duplicates()]
+    if events is not None and len(events):
+        kinds = {
+            "withheld": "blocked",
+            "suspended": "blocked",
+            "restored": "restored",
+            "reinstated": "restored",
+        }
+        e = events.loc[events["at"].notna()].copy()
+        e["kind"] = e["event"].astype("str").str.strip().str.lower().map(kinds)
+        e = e.loc[e["kind"].notna()]
+        if wanted is not None:
+            e = e.loc[e["order_id"].notna() & e["order_id"].astype("str").isin(wanted)]
+        e = e.drop_duplicates(["at", "kind"])
+        out += [(pd.Timestamp(t), k) for t, k in zip(e["at"], e["kind"], strict=True)]
+    return sorted(out, key=lambda p: p[0])
+
+
+def yearly_context(
+    transparency: pd.DataFrame,
+    *,
+    country: str | None = None,
+    scopes: Iterable[str] | None = None,
+    tz: str = DEFAULT_TZ,
+) -> pd.DataFrame:
+    """Yearly ``items_withheld`` per ``scope`` from the transparency table (for the volume chart).
+
+    Returns ``year``, ``scope``, ``items_withheld``, ``partial`` (True when the rows do not cover
+    the whole local calendar year, e.g. a parliamentary reply for Jan-Oct 2023), ``period_start``
+    and ``period_end`` (local dates covered; ``period_end`` inclusive). Rows without
+    ``items_withheld`` are left out; rows with no ``scope`` use their ``platform``. Raises
+    ``ValueError`` when a period or ``items_withheld`` column is missing.
+    """
+    missing = [c for c in ("period_start", "period_end", "items_withheld") if c not in transparency]
+    if missing:
+        raise ValueError(f"yearly_context needs column(s) {', '.join(missing)}")
+    t = transparency.loc[transparency["items_withheld"].notna()].copy()
+    if country is not None and "country" in t.columns:
+        t = t.loc[t["country"] == country]
+    scope = t["scope"] if "scope" in t.columns else pd.Series(pd.NA, index=t.index)
+    if "platform" in t.columns:
+        scope = scope.fillna(t["platform"])
+    t["scope"] = scope.fillna("unspecified").astype("str")
+    if scopes is not None:
+        t = t.loc[t["scope"].isin(list(scopes))]
+    start = in_zone(t["period_start"], tz).dt.tz_localize(None).dt.normalize()
+    end = in_zone(t["period_end"], tz).dt.tz_localize(None).dt.normalize()
+    # An end at local midnight of 1 January is an exclusive end: the period ran to 31 December.
+    end = end.where(
+        ~((end.dt.month == 1) & (end.dt.day == 1) & (end > start)), end - pd.Timedelta(days=1)
+    )
+    t = t.assign(
+        year=start.dt.year.to_numpy(),
+        _start=start.to_numpy(),
+        _end=end.to_numpy(),
+        _days=((end - start).dt.days + 1).to_numpy(),
+    )
+    grouped = (
+        t.groupby(["year", "scope"], sort=True)
+        .agg(
+            items_withheld=("items_withheld", "sum"),
+            period_start=("_start", "min"),
+            period_end=("_end", "max"),
+            days=("_days", "sum"),
+        )
+        .reset_index()
+    )
+    year_days = np.where(
+        pd.to_datetime(grouped["year"].astype("str") + "-12-31").dt.is_leap_year, 366, 365
+    )
+    grouped["partial"] = grouped["days"].to_numpy() < year_days
+    grouped["items_withheld"] = grouped["items_withheld"].astype("int64")
+    return grouped[["year", "scope", "items_withheld", "partial", "period_start", "period_end"]]
