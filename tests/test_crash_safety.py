@@ -207,7 +207,12 @@ def test_clean_removes_a_dead_runs_temporaries_but_not_a_running_ones(tmp_path, 
             alive = out / f".tmp-{other.pid}-orders.parquet.ghi"  # another clean, still writing
             for path in (dead, legacy, alive):
                 path.write_bytes(b"half")
+            # a name without its writer's pid goes by age: a day old is a killed run's
+            two_days_ago = time.time() - 2 * 24 * 3600
+            os.utime(legacy, (two_days_ago, two_days_ago))
+            recent = out / ".tmp-orders.parquet.jkl"  # no pid, written a moment ago: kept
+            recent.write_bytes(b"half")
             assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
-            assert _temporaries(out) == [alive.name]
+            assert _temporaries(out) == sorted([alive.name, recent.name])
         finally:
             other.kill()

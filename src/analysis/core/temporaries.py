@@ -44,6 +44,13 @@ def pid_running(pid: int, leftover: Path, stale_after: float = STALE_AFTER_SECON
     return True
 
 
+def _younger_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except OSError:
+        return False
+
+
 def remove_leftovers(folder: Path, prefix: str) -> int:
     """Delete the temporaries named ``<prefix><pid>-...`` in ``folder`` whose process is gone;
     returns how many were removed. A missing folder has none."""
@@ -56,6 +63,8 @@ def remove_leftovers(folder: Path, prefix: str) -> int:
         pid = leftover.name[len(prefix) :].split("-", 1)[0]
         if pid.isdigit() and pid_running(int(pid), leftover):
             continue
+        if not pid.isdigit() and _younger_than(leftover, STALE_AFTER_SECONDS):
+            continue  # no owner in the name (an older version's): go by age alone
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
