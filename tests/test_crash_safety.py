@@ -19,12 +19,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hostile_reports import NOTEBOOK_STEMS
 
 from analysis.cli import main
 from analysis.core.errors import InputError
 from analysis.report import questions, render
 from analysis.store.processed import read_tables
+
+from support.hostile_reports import NOTEBOOK_STEMS
 
 #: Runs `takedowns clean` with a pause after the Nth temporary is written (``stage``) or after
 #: the Nth temporary is renamed into place (``rename``), then waits to be killed.

@@ -8,11 +8,12 @@ import re
 
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.cli import main
 from analysis.core.errors import InputError
 from analysis.scale import dataset
+
+from support.scale_data import synthetic_checks
 
 PART = re.compile(r"^year=\d{4}/month=(0[1-9]|1[0-2])/part-[0-9a-f]{16}\.parquet$")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.clean.snapshots import snapshots_to_events
 from analysis.core import duck
 from analysis.scale import dataset, engines
+
+from support.scale_data import synthetic_checks
 
 IST = "Asia/Kolkata"
 

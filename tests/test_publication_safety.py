@@ -3,7 +3,7 @@ accounts are named nowhere; nothing touches the network; a notebook without data
 
 The reports come from tests/fixtures/hostile/_report (see its sources.toml), rendered once per
 session by `takedowns report -p redact_handles true` in a subprocess whose Python processes,
-kernels included, cannot open a network connection (tests/hostile_reports.py).
+kernels included, cannot open a network connection (tests/support/hostile_reports.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ import nbformat
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from browser_pages import open_offline
-from hostile_reports import (
+
+from analysis.cli import main
+from analysis.report import charts, present, privacy, render
+from analysis.store import processed
+
+from support.browser_pages import open_offline
+from support.hostile_reports import (
     FORMULA_ORDER,
     HIDDEN,
     IMG_ORDER,
@@ -32,10 +37,6 @@ from hostile_reports import (
     SCRIPT_ORDER,
     network_blocked_env,
 )
-
-from analysis.cli import main
-from analysis.report import charts, present, privacy, render
-from analysis.store import processed
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 ALL_ORDERS = (SCRIPT_ORDER, IMG_ORDER, FORMULA_ORDER, LINK_ORDER)

@@ -8,13 +8,14 @@ import json
 
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.clean.pipeline import clean
 from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.report import questions
 from analysis.scale import dataset
+
+from support.scale_data import synthetic_checks
 
 AS_OF = "2021-04-30"
 SOURCES = """

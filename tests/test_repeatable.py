@@ -10,9 +10,10 @@ import json
 import shutil
 
 import pytest
-from hostile_reports import REPORT_DATA
 
 from analysis.clean.pipeline import clean
+
+from support.hostile_reports import REPORT_DATA
 
 
 def _parquet_and_csv(folder):

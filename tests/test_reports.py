@@ -14,10 +14,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_pages import open_offline
 
 from analysis.clean.pipeline import clean
 from analysis.report.render import run_report
+
+from support.browser_pages import open_offline
 
 NOTEBOOKS = ["00-overview", "01-volume", "02-compliance-lag", "03-reversals"]
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
