@@ -27,6 +27,8 @@ from analysis.store.processed import read_tables
 from support.hostile_cases import CASES, raw_folder
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every test cleans twice (whole and in pieces), most of them the whole hostile corpus.
+pytestmark = pytest.mark.slow
 
 
 #: How many cleans went through the pieces route (the test must not pass by never taking it).

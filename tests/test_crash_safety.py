@@ -116,6 +116,7 @@ def raw_and_previous(tmp_path, fixtures_dir):
     return raw, out
 
 
+@pytest.mark.slow
 def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_previous, tmp_path):
     raw, out = raw_and_previous
     before = _files(out)
@@ -135,6 +136,7 @@ def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_p
     assert "A-9" in set(read_tables(out)["orders"]["order_id"])
 
 
+@pytest.mark.slow
 def test_clean_killed_between_two_renames_is_detected_not_mixed(raw_and_previous, tmp_path, capsys):
     raw, out = raw_and_previous
     _killed_clean(raw, out, tmp_path, "rename", after=2)  # two new tables in place, four old
@@ -164,6 +166,7 @@ class _Links(HTMLParser):
             self.links += [v for k, v in attrs if k == "href" and v]
 
 
+@pytest.mark.slow
 def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_crash):
     crash = report_after_crash
     assert crash.after_kill == crash.before  # every file, hidden ones too, byte for byte
@@ -175,6 +178,7 @@ def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_c
     assert all(f"{stem}.html" in crash.before for stem in NOTEBOOK_STEMS)
 
 
+@pytest.mark.slow
 def test_the_next_report_run_succeeds_and_removes_the_leftovers(report_after_crash):
     rerun = report_after_crash.rerun
     assert rerun.result.returncode == 0, rerun.result.stderr

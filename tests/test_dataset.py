@@ -181,6 +181,7 @@ def _appended(path, target, **kwargs):
     return append_files([path], target, kind="handle_list", **kwargs)
 
 
+@pytest.mark.slow
 def test_a_big_file_appended_in_pieces_stores_what_one_batch_stores(tmp_path, monkeypatch):
     from analysis.ingest.readers import tabular
 

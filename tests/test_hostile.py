@@ -172,6 +172,7 @@ def test_the_corpus_is_big_and_every_case_has_its_folder():
     assert folders == {c.name for c in CASES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", _params())
 def test_hostile_input(case: Case, tmp_path, previous, capsys):
     raw = raw_folder(case, tmp_path)
@@ -214,6 +215,7 @@ def test_hostile_input(case: Case, tmp_path, previous, capsys):
         CHECKS[case.name](out, raw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "command"),
     [("binary_garbage", "clean"), ("multichar_delimiter", "validate"), ("formula_text", "clean")],

@@ -102,7 +102,7 @@ def test_ci_runs_the_readme_commands(project_dir):
     assert "make report" in script
 
 
-@pytest.mark.parametrize("target", ["report", "test"])
+@pytest.mark.parametrize("target", ["report", "test", "test-fast"])
 def test_readme_make_targets_set_up_the_environment(project_dir, target):
     # A fresh machine has no .venv: both commands must build it first (the stamp target).
     plan = subprocess.run(

@@ -17,7 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -53,6 +52,7 @@ SHOWN = {
 # --- no network -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clean_and_report_run_with_the_network_blocked(published_reports):
     printed = published_reports.result.stdout
     assert "Cleaned 3 sources" in printed  # clean ran under the guard too
@@ -84,6 +84,7 @@ def test_the_guard_refuses_the_network_and_allows_loopback(tmp_path):
 # --- text from the data is shown, not run ---------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", list(SHOWN))
 def test_hostile_text_is_displayed_not_executed(browser, published_reports, stem):
     page_path = published_reports.out / f"{stem}.html"
@@ -146,6 +147,7 @@ def _formula_cells(text: str) -> list[str]:
     return bad
 
 
+@pytest.mark.slow
 def test_every_csv_in_the_reports_is_safe_and_the_data_keep_the_text(published_reports):
     files = sorted(published_reports.out.rglob("*.csv"))
     assert len(files) >= 8
@@ -230,6 +232,7 @@ def test_report_table_csv_is_safe(tmp_path, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_metrics_csv_output_is_safe(published_reports, capsys):
     capsys.readouterr()
     args = ["metrics", "lag", "--data", str(published_reports.data), "--format", "csv"]
@@ -242,7 +245,10 @@ def test_metrics_csv_output_is_safe(published_reports, capsys):
 # --- redaction ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_hidden_account_appears_anywhere_in_the_reports(published_reports):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
+
     out = published_reports.out
     files = [p for p in out.rglob("*") if p.is_file() and p.suffix != ".png"]
     assert {p.suffix for p in files} >= {".html", ".csv", ".ipynb"}
@@ -259,6 +265,7 @@ def test_no_hidden_account_appears_anywhere_in_the_reports(published_reports):
         assert nb.metadata["papermill"]["parameters"]["redact_handles"] is True
 
 
+@pytest.mark.slow
 def test_the_processed_data_keep_every_handle(published_reports):
     # Redaction is for what is published; fact-checkers still have the names in Parquet.
     items = processed.read_tables(published_reports.data / "processed", ("items",))["items"]
@@ -328,7 +335,9 @@ def test_redaction_covers_checks_and_free_text():
 # --- a notebook without data says which command to run --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_notebook_without_processed_data_names_the_command_in_its_first_cell(tmp_path):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
     import papermill
 
     root = Path(__file__).resolve().parents[1]
@@ -356,6 +365,7 @@ def test_a_notebook_without_processed_data_names_the_command_in_its_first_cell(t
     assert len(frames) == 2, traceback  # the cell and questions.load, nothing deeper
 
 
+@pytest.mark.slow
 def test_the_browser_check_would_see_a_script_run(browser, tmp_path):
     # Control: the same checks on a page whose payload does run, so a pass above means something.
     page_path = tmp_path / "pwned.html"

@@ -119,6 +119,7 @@ def test_a_missing_dataset_or_an_unknown_engine_is_an_input_error(data, tmp_path
         questions.load(data, engine="polars")
 
 
+@pytest.mark.slow
 def test_the_lag_notebook_runs_on_duckdb_and_shows_the_pandas_numbers(data, tmp_path):
     import papermill
 

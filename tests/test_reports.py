@@ -12,13 +12,15 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from analysis.clean.pipeline import clean
 from analysis.report.render import run_report
 
 from support.browser_pages import open_offline
+
+# Every test here executes notebooks or reads their renders: none is in `make test-fast`.
+pytestmark = pytest.mark.slow
 
 NOTEBOOKS = ["00-overview", "01-volume", "02-compliance-lag", "03-reversals"]
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -50,6 +52,8 @@ def renders(data_dir, tmp_path_factory):
 
 
 def _executed(result, stem):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
+
     return nbformat.read(result.out_dir / f"{stem}.ipynb", as_version=4)
 
 
