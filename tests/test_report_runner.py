@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -60,6 +59,15 @@ def run(tmp_path_factory):
 
 def executed(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder`` -> (modification time in ns, content)."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.slow
@@ -176,13 +184,19 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     first = run_report(params={"as_of": "2021-03-31"}, progress=False, **settings)
     assert first.ok and not first.cached
 
+    # The same run again executes no notebook (no kernel starts) and rewrites no file.
+    def ran(*args, **kwargs):
+        raise LookupError("executed")
+
+    written = _files(out_dir)
     monkeypatch.delenv("CI", raising=False)
     stderr = io.StringIO()
-    started = time.perf_counter()
-    with contextlib.redirect_stderr(stderr):
+    with monkeypatch.context() as guard, contextlib.redirect_stderr(stderr):
+        guard.setattr(render, "_execute_all", ran)
         second = run_report(params={"as_of": "2021-03-31"}, **settings)
-    assert time.perf_counter() - started < 1
     assert second.cached and second.pages == first.pages and second.index == first.index
+    assert second.timings == {}
+    assert _files(out_dir) == written
     assert "unchanged" in stderr.getvalue()
 
     third = run_report(params={"as_of": "2021-04-30"}, progress=False, **settings)
@@ -193,9 +207,6 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     assert (out_dir / "00-overview" / "orders-by-month.png").is_file()
 
     # Each input of the cache key forces a new run (stopped before any kernel starts).
-    def ran(*args, **kwargs):
-        raise LookupError("executed")
-
     monkeypatch.setattr(render, "_execute_all", ran)
     monkeypatch.setenv("CI", "true")
     again = dict(settings, params={"as_of": "2021-04-30"})
