@@ -14,7 +14,7 @@ from analysis.scale import dataset, engines
 from support.scale_data import synthetic_checks
 
 IST = "Asia/Kolkata"
-#: Dask starts a cluster of worker processes (seconds): its cases are in the slow set.
+#: Dask takes seconds to import and to start a cluster of worker processes: its cases are slow.
 DASK = pytest.mark.slow
 ENGINES = [pytest.param(e, marks=DASK) if e == "dask" else e for e in engines.ENGINES]
 
@@ -180,7 +180,7 @@ def test_a_hand_written_history_gives_the_expected_events(tmp_path, request, eng
     assert got["notes"].iloc[1:].isna().all()
 
 
-@pytest.mark.parametrize("engine", engines.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_an_empty_dataset_gives_empty_frames(tmp_path, engine):
     events = engines.events_from_checks(tmp_path, engine=engine)
     assert events.empty and list(events.columns) == dataset.schema.columns("events")

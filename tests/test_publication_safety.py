@@ -105,6 +105,7 @@ def test_hostile_text_is_displayed_not_executed(browser, published_reports, stem
         context.close()
 
 
+@pytest.mark.slow  # importing nbconvert takes seconds
 def test_markdown_text_renders_as_exactly_the_text():
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -120,6 +121,7 @@ def test_markdown_text_renders_as_exactly_the_text():
         assert html.unescape(visible) == text
 
 
+@pytest.mark.slow  # importing nbconvert takes seconds
 def test_a_failure_note_quoting_data_is_escaped_too():
     note = render._failure_note(
         {"cell_index": 2, "ename": "InputError", "evalue": "bad id [x](javascript:alert(1))"}
