@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report report-hi clean-data test lint format lab lock bench
+.PHONY: help setup report report-hi clean-data test test-fast lint format lab lock bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ clean-data: $(STAMP) ## Only clean: data/raw -> data/processed
 
 test: $(STAMP) lint ## Lint, then run the whole test suite
 	$(PY) -m pytest
+
+test-fast: $(STAMP) ## The tests not marked slow (no notebooks, browser or kill tests): under a minute
+	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

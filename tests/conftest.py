@@ -1,4 +1,5 @@
-"""Shared fixtures. Fixture files are small and written by hand; see tests/fixtures/."""
+"""Shared fixtures. Fixture files are small and written by hand (tests/fixtures/); the plain
+helpers the fixtures and test files share are in tests/support/."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-PROJECT = TESTS.parent
-SHARED = PROJECT.parent / "shared"
+from support.paths import FIXTURES, PROJECT
 
 
 @pytest.fixture
 def fixtures_dir() -> Path:
-    return TESTS / "fixtures"
+    return FIXTURES
 
 
 @pytest.fixture
@@ -21,13 +20,13 @@ def project_dir() -> Path:
     return PROJECT
 
 
-# --- the hostile report renders (tests/hostile_reports.py), shared by three test files ---------
+# --- the hostile report renders (tests/support/hostile_reports.py), shared by three test files --
 
 
 @pytest.fixture(scope="session")
 def published_reports(tmp_path_factory):
     """tests/fixtures/hostile/_report through `takedowns report` with the network blocked."""
-    from hostile_reports import publish
+    from support.hostile_reports import publish
 
     render = publish(tmp_path_factory.mktemp("published"))
     assert render.result.returncode == 0, render.result.stdout + render.result.stderr
@@ -37,7 +36,7 @@ def published_reports(tmp_path_factory):
 @pytest.fixture(scope="session")
 def report_after_crash(published_reports, tmp_path_factory):
     """Those reports copied, a forced re-render SIGKILLed mid-run, then run to the end."""
-    from hostile_reports import crash_and_rerun
+    from support.hostile_reports import crash_and_rerun
 
     return crash_and_rerun(published_reports, tmp_path_factory.mktemp("crashed"))
 

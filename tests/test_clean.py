@@ -136,6 +136,7 @@ def test_parquet_types_follow_the_design(cleaned):
     assert b"takedowns.run_id" in meta and b"takedowns.sources" in meta
 
 
+@pytest.mark.slow
 def test_cleaning_twice_gives_identical_tables(messy, tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     clean(messy, first)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_hostile import CASES, _raw_folder
 
 from analysis.clean import pipeline as clean_module
 from analysis.clean.pipeline import clean
@@ -25,7 +24,11 @@ from analysis.ingest.readers import tabular
 from analysis.ingest.sources import load_sources
 from analysis.store.processed import read_tables
 
+from support.hostile_cases import CASES, raw_folder
+
 ROOT = Path(__file__).resolve().parents[1]
+# Every test cleans twice (whole and in pieces), most of them the whole hostile corpus.
+pytestmark = pytest.mark.slow
 
 
 #: How many cleans went through the pieces route (the test must not pass by never taking it).
@@ -77,7 +80,7 @@ def _same_outputs(memory, pieces) -> None:
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.xfail], ids=lambda c: c.name)
 def test_hostile_cases_clean_the_same_in_pieces(case, tmp_path, monkeypatch):
-    raw = _raw_folder(case, tmp_path)
+    raw = raw_folder(case, tmp_path)
     memory, pieces = _both_ways(raw, tmp_path, monkeypatch)
     _same_outputs(memory, pieces)
     if not isinstance(pieces, str):  # sources.toml was read: a sheet of items went in pieces

@@ -119,6 +119,7 @@ def test_report_parameters_file(tmp_path):
         cli._read_params(path)
 
 
+@pytest.mark.slow
 def test_report_cleans_first_then_renders_and_reuses_unchanged_outputs(raw, tmp_path, capsys):
     data, out = raw.parent, tmp_path / "reports"
     args = ["report", "-p", "data_dir", str(data), "-p", "country", "IN", "--out", str(out)]

@@ -19,12 +19,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hostile_reports import NOTEBOOK_STEMS
 
 from analysis.cli import main
 from analysis.core.errors import InputError
 from analysis.report import questions, render
 from analysis.store.processed import read_tables
+
+from support.hostile_reports import NOTEBOOK_STEMS
 
 #: Runs `takedowns clean` with a pause after the Nth temporary is written (``stage``) or after
 #: the Nth temporary is renamed into place (``rename``), then waits to be killed.
@@ -115,6 +116,7 @@ def raw_and_previous(tmp_path, fixtures_dir):
     return raw, out
 
 
+@pytest.mark.slow
 def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_previous, tmp_path):
     raw, out = raw_and_previous
     before = _files(out)
@@ -134,6 +136,7 @@ def test_clean_killed_while_writing_leaves_the_previous_outputs_intact(raw_and_p
     assert "A-9" in set(read_tables(out)["orders"]["order_id"])
 
 
+@pytest.mark.slow
 def test_clean_killed_between_two_renames_is_detected_not_mixed(raw_and_previous, tmp_path, capsys):
     raw, out = raw_and_previous
     _killed_clean(raw, out, tmp_path, "rename", after=2)  # two new tables in place, four old
@@ -163,6 +166,7 @@ class _Links(HTMLParser):
             self.links += [v for k, v in attrs if k == "href" and v]
 
 
+@pytest.mark.slow
 def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_crash):
     crash = report_after_crash
     assert crash.after_kill == crash.before  # every file, hidden ones too, byte for byte
@@ -174,6 +178,7 @@ def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_c
     assert all(f"{stem}.html" in crash.before for stem in NOTEBOOK_STEMS)
 
 
+@pytest.mark.slow
 def test_the_next_report_run_succeeds_and_removes_the_leftovers(report_after_crash):
     rerun = report_after_crash.rerun
     assert rerun.result.returncode == 0, rerun.result.stderr

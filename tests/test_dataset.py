@@ -8,11 +8,12 @@ import re
 
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.cli import main
 from analysis.core.errors import InputError
 from analysis.scale import dataset
+
+from support.scale_data import synthetic_checks
 
 PART = re.compile(r"^year=\d{4}/month=(0[1-9]|1[0-2])/part-[0-9a-f]{16}\.parquet$")
 
@@ -105,12 +106,40 @@ def test_a_batch_without_a_required_column_is_refused(tmp_path, batch):
     assert not tmp_path.joinpath("year=2021").exists()
 
 
-def test_leftover_temporaries_are_not_read(tmp_path, batch):
+def test_a_batch_staged_but_not_committed_is_not_read(tmp_path, batch):
+    # Another writer has staged its files (at temporary names beside the final ones) and not
+    # yet moved them into place: a reader sees the dataset as it was.
+    dataset.append(tmp_path, batch.iloc[: len(batch) // 2])
+    before = dataset.read(tmp_path)
+    files, fingerprint = dataset.data_files(tmp_path), dataset.fingerprint(tmp_path)
+    staged = dataset.stage(tmp_path, batch.iloc[len(batch) // 2 :])
+    assert staged.files and all(tmp.is_file() for tmp, _ in staged.files)
+    assert dataset.data_files(tmp_path) == files
+    assert dataset.fingerprint(tmp_path) == fingerprint
+    pd.testing.assert_frame_equal(dataset.read(tmp_path), before)
+    dataset.discard(staged)
+
+
+def test_hidden_and_underscore_parquet_files_are_not_read(tmp_path, batch):
+    # Files that end in .parquet but are not the dataset's: a hidden one (an editor's or a sync
+    # tool's copy) and one in a folder starting with "_" (where Spark-style writers stage their
+    # output). Both hold half a file, so reading either would fail.
     dataset.append(tmp_path, batch)
-    folder = next(tmp_path.glob("year=*/month=*"))
-    (folder / ".tmp-999999-part-0000000000000000.parquet.x1").write_bytes(b"half a file")
-    assert len(dataset.data_files(tmp_path)) == len(list(tmp_path.glob("year=*/month=*/part-*")))
-    assert len(dataset.read(tmp_path)) > 0
+    before = dataset.read(tmp_path)
+    files = dataset.data_files(tmp_path)
+    month = next(tmp_path.glob("year=*/month=*"))
+    half = files[0].read_bytes()[:100]
+    planted = [
+        month / ".part-0000000000000000.parquet",
+        tmp_path / "_temporary" / "0" / "part-0000000000000000.parquet",
+        tmp_path / "year=2021" / "_staging" / "part-0000000000000000.parquet",
+    ]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(half)
+    assert set(planted) <= set(tmp_path.rglob("*.parquet"))  # a plain glob would take them
+    assert dataset.data_files(tmp_path) == files
+    pd.testing.assert_frame_equal(dataset.read(tmp_path), before)
 
 
 def test_a_missing_dataset_reads_as_no_rows_with_the_table_columns(tmp_path):
@@ -207,6 +236,7 @@ def _appended(path, target, **kwargs):
     return append_files([path], target, kind="handle_list", **kwargs)
 
 
+@pytest.mark.slow
 def test_a_big_file_appended_in_pieces_stores_what_one_batch_stores(tmp_path, monkeypatch):
     from analysis.ingest.readers import tabular
 

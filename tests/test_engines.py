@@ -6,13 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.clean.snapshots import snapshots_to_events
 from analysis.core import duck
 from analysis.scale import dataset, engines
 
+from support.scale_data import synthetic_checks
+
 IST = "Asia/Kolkata"
+#: Dask takes seconds to import and to start a cluster of worker processes: its cases are slow.
+DASK = pytest.mark.slow
+ENGINES = [pytest.param(e, marks=DASK) if e == "dask" else e for e in engines.ENGINES]
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +43,11 @@ def cluster():
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as local:
         yield local.scheduler_address
+
+
+def _scheduler(request, engine: str) -> str | None:
+    """The module's Dask cluster for the dask engine; None (no cluster started) for the others."""
+    return request.getfixturevalue("cluster") if engine == "dask" else None
 
 
 def test_the_synthetic_data_cover_every_rule(reference):
@@ -68,6 +77,7 @@ def test_pandas_engine_is_snapshots_to_events_on_the_deduplicated_checks(checks_
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["duckdb", "dask"])
 def test_events_are_the_same_on_every_engine(checks_dir, reference, cluster, engine):
     got = engines.events_from_checks(checks_dir, engine=engine, scheduler=cluster)
@@ -81,13 +91,14 @@ def test_events_are_the_same_on_every_engine(checks_dir, reference, cluster, eng
         ("duckdb", "W", "Europe/Berlin"),  # ISO weeks across a daylight-saving change
         ("duckdb", "D", "America/New_York"),
         ("duckdb", "Q", IST),
-        ("dask", "M", IST),
-        ("dask", "D", "Europe/Berlin"),
+        pytest.param("dask", "M", IST, marks=DASK),
+        pytest.param("dask", "D", "Europe/Berlin", marks=DASK),
     ],
 )
-def test_event_counts_are_the_same_on_every_engine(checks_dir, cluster, engine, freq, tz):
+def test_event_counts_are_the_same_on_every_engine(checks_dir, request, engine, freq, tz):
     expected = engines.event_counts(checks_dir, engine="pandas", freq=freq, tz=tz)
-    got = engines.event_counts(checks_dir, engine=engine, freq=freq, tz=tz, scheduler=cluster)
+    scheduler = _scheduler(request, engine)
+    got = engines.event_counts(checks_dir, engine=engine, freq=freq, tz=tz, scheduler=scheduler)
     pd.testing.assert_frame_equal(got, expected)
 
 
@@ -99,6 +110,7 @@ def test_event_counts_add_up_to_the_events_and_the_checks(checks_dir, reference)
         assert counts[event].sum() == n
 
 
+@pytest.mark.slow
 def test_dask_finds_the_scheduler_in_the_environment(checks_dir, reference, cluster, monkeypatch):
     import distributed
 
@@ -152,10 +164,10 @@ HAND_EVENTS = [  # (event, at, at_earliest) as days in February
 ]
 
 
-@pytest.mark.parametrize("engine", engines.ENGINES)
-def test_a_hand_written_history_gives_the_expected_events(tmp_path, cluster, engine):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_hand_written_history_gives_the_expected_events(tmp_path, request, engine):
     dataset.append(tmp_path, _checks(HAND))
-    got = engines.events_from_checks(tmp_path, engine=engine, scheduler=cluster)
+    got = engines.events_from_checks(tmp_path, engine=engine, scheduler=_scheduler(request, engine))
 
     def day(value):
         return None if pd.isna(value) else f"{value.day:02d}"
@@ -170,7 +182,7 @@ def test_a_hand_written_history_gives_the_expected_events(tmp_path, cluster, eng
     assert list(got["timing"]) == ["before_first_check"] + ["bounded"] * 6
 
 
-@pytest.mark.parametrize("engine", engines.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_an_empty_dataset_gives_empty_frames(tmp_path, engine):
     events = engines.events_from_checks(tmp_path, engine=engine)
     assert events.empty and list(events.columns) == dataset.schema.columns("events")
@@ -188,7 +200,7 @@ def test_an_unknown_engine_is_one_clear_sentence(tmp_path, call):
         call("s3://bucket/datasets/checks", engine="duckdb")
 
 
-# --- DuckDB within a memory limit ---------------------------------------------------------------
+# --- DuckDB within a memory limit (on data built in seconds: the slow set) ----------------------
 
 LIMIT = "64MB"
 
@@ -202,6 +214,7 @@ def big_checks_dir(tmp_path_factory):
     return folder, int(frame.memory_usage(deep=True).sum())
 
 
+@pytest.mark.slow
 def test_duckdb_within_64mb_gives_the_pandas_answer_on_more_data_than_that(big_checks_dir):
     # The bound: DuckDB may use 64 MiB, less than the checks take as a pandas frame, so it
     # must stream and spill; the answer must not change. (Its peak memory as a whole process
@@ -217,6 +230,7 @@ def test_duckdb_within_64mb_gives_the_pandas_answer_on_more_data_than_that(big_c
         assert counts[event].sum() == n
 
 
+@pytest.mark.slow
 def test_duckdb_sets_the_limit_and_stops_rather_than_exceed_it(big_checks_dir):
     with duck.duckdb_connection(LIMIT) as con:
         limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
@@ -227,6 +241,7 @@ def test_duckdb_sets_the_limit_and_stops_rather_than_exceed_it(big_checks_dir):
         engines.events_from_checks(big_checks_dir[0], engine="duckdb", memory_limit="lots")
 
 
+@pytest.mark.slow
 def test_duckdb_takes_its_limit_from_the_environment_when_none_is_given(
     big_checks_dir, monkeypatch
 ):

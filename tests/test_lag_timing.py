@@ -11,7 +11,6 @@ import csv
 import io
 import math
 
-import metric_frames as mf
 import pandas as pd
 import pytest
 
@@ -19,6 +18,8 @@ from analysis.clean.pipeline import process
 from analysis.clean.snapshots import snapshots_to_events
 from analysis.metrics import lag_items, lag_summary, survival_band
 from analysis.report import questions
+
+from support import metric_frames as mf
 
 WITHHELD = "This account has been withheld in India in response to a legal demand."
 SUSPENDED = "Code 63: User has been suspended."

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import warnings
 
-import metric_frames as mf
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.metrics import MetricWarning, lag_items, lag_summary, survival_curve
+
+from support import metric_frames as mf
 
 AS_OF = "2021-02-20"  # local midnight, 20 Feb 2021
 

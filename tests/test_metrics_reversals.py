@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-import metric_frames as mf
 import pandas as pd
 import pytest
 
 from analysis.metrics import anomalies, episodes, reversal_summary
+
+from support import metric_frames as mf
 
 
 def _minute(item, event, at, **kw):

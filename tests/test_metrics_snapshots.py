@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-import metric_frames as mf
 import pandas as pd
 import pytest
 
 from analysis.clean.snapshots import snapshots_to_events
 from analysis.core import schema
 from analysis.metrics import MetricWarning, lag_items
+
+from support import metric_frames as mf
 
 
 def checks(*rows):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import metric_frames as mf
 import pandas as pd
 import pytest
 
 from analysis.metrics.volume import volume
+
+from support import metric_frames as mf
 
 
 @pytest.fixture

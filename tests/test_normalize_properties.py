@@ -10,6 +10,7 @@ import re
 import string
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from analysis.ingest.normalize.handles import ITEM_COLUMNS, parse_items
 
 VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,15}$")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+pytestmark = pytest.mark.slow  # hundreds of generated columns: not in `make test-fast`
 
 handles = st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=15)
 tweet_ids = st.integers(min_value=1, max_value=2**63 - 1).map(str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shlex
@@ -102,7 +103,7 @@ def test_ci_runs_the_readme_commands(project_dir):
     assert "make report" in script
 
 
-@pytest.mark.parametrize("target", ["report", "test"])
+@pytest.mark.parametrize("target", ["report", "test", "test-fast"])
 def test_readme_make_targets_set_up_the_environment(project_dir, target):
     # A fresh machine has no .venv: both commands must build it first (the stamp target).
     plan = subprocess.run(
@@ -115,20 +116,56 @@ def test_readme_make_targets_set_up_the_environment(project_dir, target):
     assert "-m venv" in plan and "-c constraints.txt" in plan
 
 
-def test_readme_command_examples_run(project_dir, tmp_path):
+@pytest.mark.slow  # runs every report notebook
+def test_readme_command_examples_run(project_dir, tmp_path, monkeypatch, capsys):
+    # Each `takedowns report` / `takedowns metrics` line of the README, run as written on a copy
+    # of the built-in raw data (TAKEDOWNS_DATA; nothing cleaned yet), reports into a temporary
+    # folder, and checked against what the README says it does.
     from analysis.cli import main
 
     examples = re.findall(r"^(takedowns (?:metrics|report) .+)$", _readme(project_dir), flags=re.M)
-    assert examples
-    shutil.copytree(project_dir / "data" / "raw", tmp_path / "raw")
-    raw, out = str(tmp_path / "raw"), str(tmp_path / "processed")
-    assert main(["clean", "--raw", raw, "--out", out]) == 0
-    for line in examples:
+    assert {line.split()[1] for line in examples} == {"metrics", "report"}
+    data = tmp_path / "data"
+    shutil.copytree(project_dir / "data" / "raw", data / "raw")
+    monkeypatch.setenv("TAKEDOWNS_DATA", str(data))
+    monkeypatch.setenv("CI", "true")  # no progress lines
+    stems = sorted(p.stem for p in (project_dir / "notebooks").glob("*.ipynb"))
+    lag_tables = []
+    for number, line in enumerate(examples):
         args = shlex.split(line)[1:]
-        if args[0] == "metrics":  # cheap: run it on a copy of the built-in data
-            assert main([*args, "--data", str(tmp_path)]) == 0, line
-        else:  # report runs every notebook; tests/test_reports.py does that, here it must parse
-            build_parser().parse_args(args)
+        capsys.readouterr()
+        if args[0] == "report":
+            out = tmp_path / f"reports-{number}"
+            assert main([*args, "--out", str(out)]) == 0, line
+            printed = capsys.readouterr().out
+            # "cleans if data/raw changed, runs every notebook, writes HTML, chart PNG + CSV and
+            # index.html"
+            assert (data / "processed" / "manifest.json").is_file(), line
+            assert f"Reports written: {out / 'index.html'}" in printed, line
+            assert (out / "index.html").is_file()
+            given = dict(build_parser().parse_args(args).p)  # the -p NAME VALUE pairs
+            for stem in stems:
+                assert (out / f"{stem}.html").is_file(), (line, stem)
+                notebook = json.loads((out / f"{stem}.ipynb").read_text(encoding="utf-8"))
+                injected = notebook["metadata"]["papermill"]["parameters"]
+                assert {name: injected.get(name) for name in given} == given, (line, stem)
+            pngs = sorted(out.glob("*/*.png"))
+            assert pngs and all(p.with_suffix(".csv").is_file() for p in pngs), pngs
+            lag_tables.append(out / "02-compliance-lag" / "lag-by-order.csv")
+        else:
+            assert main(args) == 0, line
+            printed = capsys.readouterr().out
+            # "prints the numbers a report charts, and its sentences": one per order the
+            # report's table of that metric holds (the same as-of date in the README's examples)
+            sentences = [s for s in printed.splitlines() if s.startswith("- Order ")]
+            assert sentences, (line, printed)
+            if args[1] == "lag" and lag_tables:
+                with lag_tables[-1].open(encoding="utf-8") as table:
+                    orders = [row["order_id"] for row in csv.DictReader(table)]
+                assert orders, lag_tables[-1]
+                for order in orders:
+                    assert any(s.startswith(f"- Order {order} ") for s in sentences), order
+                    assert any(order in row.split() for row in printed.splitlines()), order
 
 
 def test_refresh_workflow_fetches_only_with_tokens_and_always_renders(project_dir):

@@ -94,6 +94,7 @@ def _random_values(seed: int, n: int) -> list[str | None]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dayfirst", [True, False])
 @pytest.mark.parametrize("timezone", ["Asia/Kolkata", "Europe/London", "UTC"])
 def test_fixed_layouts_match_the_general_path(dayfirst, timezone):

@@ -22,6 +22,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -212,6 +213,7 @@ def actual(result) -> dict[str, dict[int, str]]:
     return fate
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     orders=sheets(order_rows(), 6),

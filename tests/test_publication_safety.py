@@ -3,7 +3,7 @@ accounts are named nowhere; nothing touches the network; a notebook without data
 
 The reports come from tests/fixtures/hostile/_report (see its sources.toml), rendered once per
 session by `takedowns report -p redact_handles true` in a subprocess whose Python processes,
-kernels included, cannot open a network connection (tests/hostile_reports.py).
+kernels included, cannot open a network connection (tests/support/hostile_reports.py).
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from browser_pages import open_offline
-from hostile_reports import (
+
+from analysis.cli import main
+from analysis.report import charts, present, privacy, render
+from analysis.store import processed
+
+from support.browser_pages import open_offline
+from support.hostile_reports import (
     FORMULA_ORDER,
     HIDDEN,
     IMG_ORDER,
@@ -32,10 +36,6 @@ from hostile_reports import (
     SCRIPT_ORDER,
     network_blocked_env,
 )
-
-from analysis.cli import main
-from analysis.report import charts, present, privacy, render
-from analysis.store import processed
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 ALL_ORDERS = (SCRIPT_ORDER, IMG_ORDER, FORMULA_ORDER, LINK_ORDER)
@@ -52,6 +52,7 @@ SHOWN = {
 # --- no network -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clean_and_report_run_with_the_network_blocked(published_reports):
     printed = published_reports.result.stdout
     assert "Cleaned 3 sources" in printed  # clean ran under the guard too
@@ -83,6 +84,7 @@ def test_the_guard_refuses_the_network_and_allows_loopback(tmp_path):
 # --- text from the data is shown, not run ---------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", list(SHOWN))
 def test_hostile_text_is_displayed_not_executed(browser, published_reports, stem):
     page_path = published_reports.out / f"{stem}.html"
@@ -103,6 +105,7 @@ def test_hostile_text_is_displayed_not_executed(browser, published_reports, stem
         context.close()
 
 
+@pytest.mark.slow  # importing nbconvert takes seconds
 def test_markdown_text_renders_as_exactly_the_text():
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -118,6 +121,7 @@ def test_markdown_text_renders_as_exactly_the_text():
         assert html.unescape(visible) == text
 
 
+@pytest.mark.slow  # importing nbconvert takes seconds
 def test_a_failure_note_quoting_data_is_escaped_too():
     note = render._failure_note(
         {"cell_index": 2, "ename": "InputError", "evalue": "bad id [x](javascript:alert(1))"}
@@ -145,6 +149,7 @@ def _formula_cells(text: str) -> list[str]:
     return bad
 
 
+@pytest.mark.slow
 def test_every_csv_in_the_reports_is_safe_and_the_data_keep_the_text(published_reports):
     files = sorted(published_reports.out.rglob("*.csv"))
     assert len(files) >= 8
@@ -234,6 +239,7 @@ def test_report_table_csv_is_safe(tmp_path, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_metrics_csv_output_is_safe(published_reports, capsys):
     capsys.readouterr()
     args = ["metrics", "lag", "--data", str(published_reports.data), "--format", "csv"]
@@ -246,7 +252,10 @@ def test_metrics_csv_output_is_safe(published_reports, capsys):
 # --- redaction ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_hidden_account_appears_anywhere_in_the_reports(published_reports):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
+
     out = published_reports.out
     files = [p for p in out.rglob("*") if p.is_file() and p.suffix != ".png"]
     assert {p.suffix for p in files} >= {".html", ".csv", ".ipynb"}
@@ -263,6 +272,7 @@ def test_no_hidden_account_appears_anywhere_in_the_reports(published_reports):
         assert nb.metadata["papermill"]["parameters"]["redact_handles"] is True
 
 
+@pytest.mark.slow
 def test_the_processed_data_keep_every_handle(published_reports):
     # Redaction is for what is published; fact-checkers still have the names in Parquet.
     items = processed.read_tables(published_reports.data / "processed", ("items",))["items"]
@@ -332,7 +342,9 @@ def test_redaction_covers_checks_and_free_text():
 # --- a notebook without data says which command to run --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_notebook_without_processed_data_names_the_command_in_its_first_cell(tmp_path):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
     import papermill
 
     root = Path(__file__).resolve().parents[1]
@@ -360,6 +372,7 @@ def test_a_notebook_without_processed_data_names_the_command_in_its_first_cell(t
     assert len(frames) == 2, traceback  # the cell and present.start, nothing deeper
 
 
+@pytest.mark.slow
 def test_the_browser_check_would_see_a_script_run(browser, tmp_path):
     # Control: the same checks on a page whose payload does run, so a pass above means something.
     page_path = tmp_path / "pwned.html"

@@ -8,13 +8,14 @@ import json
 
 import pandas as pd
 import pytest
-from scale_data import synthetic_checks
 
 from analysis.clean.pipeline import clean
 from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.report import questions
 from analysis.scale import dataset
+
+from support.scale_data import synthetic_checks
 
 AS_OF = "2021-04-30"
 SOURCES = """
@@ -118,6 +119,7 @@ def test_a_missing_dataset_or_an_unknown_engine_is_an_input_error(data, tmp_path
         questions.load(data, engine="polars")
 
 
+@pytest.mark.slow
 def test_the_lag_notebook_runs_on_duckdb_and_shows_the_pandas_numbers(data, tmp_path):
     import papermill
 

@@ -10,9 +10,10 @@ import json
 import shutil
 
 import pytest
-from hostile_reports import REPORT_DATA
 
 from analysis.clean.pipeline import clean
+
+from support.hostile_reports import REPORT_DATA
 
 
 def _parquet_and_csv(folder):
@@ -20,6 +21,7 @@ def _parquet_and_csv(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in wanted}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("raw", ["builtin", "hostile"])
 def test_cleaning_twice_gives_identical_parquet_bytes(raw, tmp_path, request):
     source = request.config.rootpath / "data" / "raw" if raw == "builtin" else REPORT_DATA
@@ -36,6 +38,7 @@ def test_cleaning_twice_gives_identical_parquet_bytes(raw, tmp_path, request):
     assert manifests[0] == manifests[1]
 
 
+@pytest.mark.slow
 def test_two_report_runs_give_identical_chart_and_table_csvs(published_reports, report_after_crash):
     # The second run is the forced re-render after the crash test's killed run (shared, to save
     # a render): same data, same parameters, a different folder and days of difference in time.

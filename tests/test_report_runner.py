@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -62,6 +61,16 @@ def executed(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder`` -> (modification time in ns, content)."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.slow
 def test_outputs_are_written_for_every_notebook(run):
     out = run.out
     assert run.result.out_dir == out
@@ -74,6 +83,7 @@ def test_outputs_are_written_for_every_notebook(run):
     assert not run.result.cached
 
 
+@pytest.mark.slow
 def test_parameters_are_injected_only_where_declared(run):
     overview = executed(run.out / "00-overview.ipynb")["metadata"]["papermill"]["parameters"]
     assert overview == {
@@ -87,12 +97,14 @@ def test_parameters_are_injected_only_where_declared(run):
     assert any("not_a_parameter" in message for message in run.warnings)
 
 
+@pytest.mark.slow
 def test_notebook_writes_its_charts_into_its_own_folder(run):
     charts = run.out / "00-overview"
     assert (charts / "orders-by-month.png").read_bytes().startswith(b"\x89PNG")
     assert (charts / "orders-by-month.csv").read_text().startswith("month,orders\n")
 
 
+@pytest.mark.slow
 def test_page_is_offline_with_embedded_chart_and_no_code(run):
     page = (run.out / "00-overview.html").read_text(encoding="utf-8")
     assert re.search(r'<img [^>]*src="data:image/png;base64,', page)
@@ -107,6 +119,7 @@ def test_page_is_offline_with_embedded_chart_and_no_code(run):
     assert '<html lang="hi">' in page
 
 
+@pytest.mark.slow
 def test_index_lists_reports_with_titles_and_headlines(run):
     index = run.result.index.read_text(encoding="utf-8")
     assert "<title>टेकडाउन आदेश: रिपोर्टें</title>" in index  # the run is in Hindi (lang="hi")
@@ -118,6 +131,7 @@ def test_index_lists_reports_with_titles_and_headlines(run):
     assert "<script" not in index and "http" not in index
 
 
+@pytest.mark.slow
 def test_failing_notebook_is_reported_and_still_rendered(run):
     (failure,) = run.result.failures
     assert failure.notebook == BROKEN
@@ -139,6 +153,7 @@ def test_failing_notebook_is_reported_and_still_rendered(run):
     assert "सेल 4 पर विफल: ZeroDivisionError" in run.result.index.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_progress_is_one_line_per_notebook(run):
     lines = run.stderr.splitlines()
     assert len(lines) == 2, run.stderr
@@ -149,12 +164,14 @@ def test_progress_is_one_line_per_notebook(run):
     )
 
 
+@pytest.mark.slow
 def test_temporaries_are_gone_and_a_failed_run_is_not_cached(run):
     assert not run.stale.exists()
     assert not list(run.out.parent.glob(".reports.tmp-*"))
     assert not (run.out / render.CACHE_FILE).exists()
 
 
+@pytest.mark.slow
 def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     notebook = tmp_path / "notebooks" / "00-overview.ipynb"
     notebook.parent.mkdir()
@@ -167,13 +184,19 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     first = run_report(params={"as_of": "2021-03-31"}, progress=False, **settings)
     assert first.ok and not first.cached
 
+    # The same run again executes no notebook (no kernel starts) and rewrites no file.
+    def ran(*args, **kwargs):
+        raise LookupError("executed")
+
+    written = _files(out_dir)
     monkeypatch.delenv("CI", raising=False)
     stderr = io.StringIO()
-    started = time.perf_counter()
-    with contextlib.redirect_stderr(stderr):
+    with monkeypatch.context() as guard, contextlib.redirect_stderr(stderr):
+        guard.setattr(render, "_execute_all", ran)
         second = run_report(params={"as_of": "2021-03-31"}, **settings)
-    assert time.perf_counter() - started < 1
     assert second.cached and second.pages == first.pages and second.index == first.index
+    assert second.timings == {}
+    assert _files(out_dir) == written
     assert "unchanged" in stderr.getvalue()
 
     third = run_report(params={"as_of": "2021-04-30"}, progress=False, **settings)
@@ -184,9 +207,6 @@ def test_unchanged_run_is_cached_and_a_change_reruns(tmp_path, monkeypatch):
     assert (out_dir / "00-overview" / "orders-by-month.png").is_file()
 
     # Each input of the cache key forces a new run (stopped before any kernel starts).
-    def ran(*args, **kwargs):
-        raise LookupError("executed")
-
     monkeypatch.setattr(render, "_execute_all", ran)
     monkeypatch.setenv("CI", "true")
     again = dict(settings, params={"as_of": "2021-04-30"})

@@ -8,19 +8,26 @@ parameters, and Hindi for February 2021 only (non-default ``start``, ``end``, ``
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import re
 import shutil
 from pathlib import Path
 
-import nbformat
+import matplotlib.image
+import numpy as np
+import pandas as pd
 import pytest
-from browser_pages import open_offline
 
 from analysis.clean.pipeline import clean
 from analysis.core.errors import InputError
 from analysis.report import present
 from analysis.report.render import run_report
+
+from support.browser_pages import open_offline
+
+# Every test here executes notebooks or reads their renders: none is in `make test-fast`.
+pytestmark = pytest.mark.slow
 
 NOTEBOOKS = ["00-overview", "01-volume", "02-compliance-lag", "03-reversals"]
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -52,6 +59,8 @@ def renders(data_dir, tmp_path_factory):
 
 
 def _executed(result, stem):
+    import nbformat  # imported here: it takes seconds, which `make test-fast` need not pay
+
     return nbformat.read(result.out_dir / f"{stem}.ipynb", as_version=4)
 
 
@@ -100,10 +109,50 @@ def test_notebooks_run_from_the_notebooks_folder_in_jupyterlab_style(data_dir, t
         progress_bar=False,
         kernel_name="python3",
     )
-    assert (tmp_path / "charts" / "survival.png").is_file()
+    charts = tmp_path / "charts"
+    curves = pd.read_csv(charts / "survival.csv")
+    table = pd.read_csv(charts / "lag-by-order.csv").set_index("order_id")
+    # The curves the chart draws, worked out by hand from data/raw: for each order, when it was
+    # issued, how many items it listed and how many were acted on how many days later.
+    orders = {
+        "IN-MeitY-2021-01-31": (dt.date(2021, 1, 31), 257, [(1, 250)]),  # ~250 withheld 1 Feb
+        "IN-MeitY-2021-02-04": (dt.date(2021, 2, 4), 1178, [(6, 583)]),  # 583 acted on by 10 Feb
+        "IN-2021-04-22": (dt.date(2021, 4, 22), 52, []),  # 52 tweets, no action recorded
+    }
+    as_of = dt.date(2022, 6, 26)  # the latest date in the data (two handles withheld again)
+    assert set(curves["series"]) == set(orders) and set(curves["unit"]) == {"days"}
+    columns = ["time", "pct_not_actioned", "at_risk", "events", "censored"]
+    for order, (issued, items, actions) in orders.items():
+        # (day, % not yet actioned, at risk, acted on, censored): nothing is censored before the
+        # as-of date, so the share left is simply the items not yet acted on over those listed.
+        rows, left = [(0, 100.0, items, 0, 0)], items
+        for day, acted in actions:
+            rows.append((day, 100 * (left - acted) / items, left, acted, 0))
+            left -= acted
+        rows.append(((as_of - issued).days, 100 * left / items, left, 0, left))
+        got = curves.loc[curves["series"] == order, columns].to_numpy()
+        np.testing.assert_allclose(got, np.array(rows), atol=5e-4, err_msg=order)
+        # and the table beside the chart counts the same items
+        assert table.loc[order, ["items", "actioned", "censored"]].tolist() == [
+            items,
+            items - left,
+            left,
+        ]
+    # The PNG is the chart at 2x, not a blank canvas: mostly white, with one colour per curve.
+    image = matplotlib.image.imread(charts / "survival.png")[..., :3]
+    height, width = image.shape[:2]
+    assert (width, height) == (1280, 800)
+    painted = (image < 0.97).any(axis=2).mean()
+    assert 0.02 < painted < 0.5, painted
+    pixels = (image.reshape(-1, 3) * 255).round().astype(int)
+    vivid = pixels[pixels.max(axis=1) - pixels.min(axis=1) > 100]  # not white, grey or black
+    colours, counts = np.unique(vivid, axis=0, return_counts=True)
+    assert (counts > 300).sum() >= len(orders), colours[counts > 300]
 
 
 def _parameters_cell(path: Path) -> str:
+    import nbformat  # seconds to import (jsonschema): only where a notebook is read
+
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged parameters"

@@ -23,8 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPORT_DATA = HERE / "fixtures" / "hostile" / "_report"
+from support.paths import FIXTURES
+
+REPORT_DATA = FIXTURES / "hostile" / "_report"
 NOTEBOOK_STEMS = ("00-overview", "01-volume", "02-compliance-lag", "03-reversals")
 
 #: Accounts (and their tweets) missing from the fixture's public-accounts.csv.
