@@ -388,7 +388,13 @@ def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
     Nothing is written. Other sources are read only to resolve order ids; if one of them cannot
     be read, the reference check is skipped and the report says why.
     """
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
+        raise InputError(
+            f"{path}: {path.name!r} is a symbolic link that loops back on itself; "
+            "point it at the file"
+        ) from None
     raw_dir = (raw_dir or path.parent).resolve()
     sources = load_sources(raw_dir)
     mine = [s for s in sources if s.path == path]
