@@ -20,6 +20,7 @@ from analysis import __version__
 from analysis.clean.combine import Combined, combine, finish_rejects, rows_among, unknown_orders
 from analysis.clean.spill import Spill, position
 from analysis.clean.validate import validate_frame, validate_tables
+from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.ingest.canonical import Canonical, empty_table, to_canonical
 from analysis.ingest.readers import read_raw
@@ -81,6 +82,7 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
     result's ``combined.tables`` then hold :class:`~analysis.clean.spill.SpilledTable` for those two
     tables, which are gone once ``clean`` returns: read the Parquet files.
     """
+    paths.refuse_inside_raw(out_dir, raw_dir, "--out")
     sources = load_sources(raw_dir)
     if not any(_in_pieces(s) for s in sources):
         results, combined = process(raw_dir)

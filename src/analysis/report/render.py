@@ -61,6 +61,7 @@ from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.core.temporaries import remove_leftovers, temporary_prefix
 from analysis.report.wording import LANGS, phrase
+from analysis.store.atomic import set_new_file_mode
 
 INDEX_FILE = "index.html"
 CACHE_FILE = ".report-cache.json"
@@ -955,6 +956,7 @@ def _write_cache(out_dir: Path, key: str, pages: list[Path], started: float) -> 
         "seconds": round(time.perf_counter() - started, 3),
     }
     fd, temporary = tempfile.mkstemp(prefix=temporary_prefix(CACHE_FILE + _TMP_MARK), dir=out_dir)
+    set_new_file_mode(fd)  # mkstemp's 0600 would keep the cache from a web server's user
     with os.fdopen(fd, "w", encoding="utf-8") as sink:
         json.dump(record, sink, indent=1)
     os.replace(temporary, out_dir / CACHE_FILE)
