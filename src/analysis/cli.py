@@ -133,25 +133,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from analysis.core.errors import InputError
+    from analysis.core.errors import InputError, os_error_sentence
 
     try:
         return args.run(args)
     except InputError as err:
         print(f"error: {shown(str(err))}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as err:  # a read-only or full disk, a file where a folder belongs...
+        sentence = os_error_sentence(err)
+        if sentence is None:
+            return _bug(err)
+        print(f"error: {shown(sentence)}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted; outputs were left as they were before this run", file=sys.stderr)
         return 130
     except Exception as err:  # the last line of defence: one sentence, not a traceback
-        if os.environ.get("TAKEDOWNS_DEBUG"):
-            raise
-        print(
-            f"internal error: {type(err).__name__}: {shown(str(err))} "
-            "(a bug in takedowns; re-run with TAKEDOWNS_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _bug(err)
+
+
+def _bug(err: Exception) -> int:
+    if os.environ.get("TAKEDOWNS_DEBUG"):
+        raise err
+    print(
+        f"internal error: {type(err).__name__}: {shown(str(err))} "
+        "(a bug in takedowns; re-run with TAKEDOWNS_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -181,27 +191,37 @@ def _validate(args: argparse.Namespace) -> int:
 def _metrics(args: argparse.Namespace) -> int:
     from analysis.report import questions
 
-    tables = questions.load(args.data, engine=args.engine)
-    scope = questions.select_orders(
-        tables, country=args.country, platform=args.platform, start=args.start, end=args.end
+    # Every argument is checked (and a country name or platform alias normalised as `clean`
+    # does) before the tables are read.
+    given = questions.check_parameters(
+        {
+            "freq": args.freq,
+            "as_of": args.as_of,
+            "start": args.start,
+            "end": args.end,
+            "deadline_hours": args.deadline_hours,
+            "country": args.country,
+            "platform": args.platform,
+        }
     )
+    filters = {k: given[k] for k in ("country", "platform", "start", "end")}
+    tables = questions.load(args.data, engine=args.engine)
+    scope = questions.select_orders(tables, **filters)
     if args.question == "volume":
-        answer = questions.answer_volume(
-            scope,
-            freq=args.freq,
-            country=args.country,
-            platform=args.platform,
-            start=args.start,
-            end=args.end,
-            lang=args.lang,
-        )
+        answer = questions.answer_volume(scope, freq=args.freq, lang=args.lang, **filters)
     elif args.question == "lag":
         answer = questions.answer_lag(
-            scope, as_of=args.as_of, deadline_hours=args.deadline_hours, lang=args.lang
+            scope, as_of=args.as_of, deadline_hours=given["deadline_hours"], lang=args.lang
         )
     else:
         answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)
     table = answer.table
+    if table.empty:  # say why in words, never a bare "Empty DataFrame"
+        why = questions.explain_empty(tables, args.question, as_of=args.as_of, **filters)
+        if args.format == "table":
+            print(shown(why))
+            return EXIT_OK
+        print(shown(why), file=sys.stderr)  # stdout stays machine-readable: an empty table
     if args.format == "csv":
         from analysis.store.export import safe_csv  # order ids and notes may look like formulas
 
@@ -255,7 +275,11 @@ def _report(args: argparse.Namespace) -> int:
     params = _read_params(args.params) if args.params else {}
     for name, value in args.p:
         params[name] = _parse_value(value)
+    # A mistyped parameter stops here, before anything is cleaned, run or written.
+    params = questions.check_parameters(params)
     base = Path(params["data_dir"]) if params.get("data_dir") else paths.data_dir()
+    if args.out is not None:
+        paths.refuse_inside_raw(args.out, base / "raw", "--out")
     try:
         questions.load(base, checks_dataset=False)  # only the cleaned tables' state matters here
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
@@ -268,12 +292,17 @@ def _report(args: argparse.Namespace) -> int:
         data_fingerprint=questions.data_fingerprint(base),
         force=args.force,
     )
-    state = "unchanged, reused" if result.cached else "written"
-    print(f"Reports {state}: {result.index}")
     if not result.ok:
+        print(f"Reports not published: {_plural_notebooks(len(result.failures))} failed")
         print(shown(result.message()), file=sys.stderr)
         return EXIT_DATA
+    state = "unchanged, reused" if result.cached else "written"
+    print(f"Reports {state}: {result.index}")
     return EXIT_OK
+
+
+def _plural_notebooks(n: int) -> str:
+    return "1 notebook" if n == 1 else f"{n} notebooks"
 
 
 def _parse_value(text: str):
@@ -284,7 +313,7 @@ def _parse_value(text: str):
 
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date that does not exist (2021-02-30)
         return text
     if isinstance(value, dt.date):
         return text

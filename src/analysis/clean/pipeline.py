@@ -31,6 +31,7 @@ from analysis.ingest.readers.tabular import (
     read_chunks,
 )
 from analysis.ingest.sources import SOURCES_FILE, Source, load_sources, source_sha256
+from analysis.store.lock import folder_lock
 from analysis.store.processed import write_outputs
 
 #: Kinds whose rows name orders (checked against the kinds that declare them).
@@ -83,6 +84,11 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
     tables, which are gone once ``clean`` returns: read the Parquet files.
     """
     paths.refuse_inside_raw(out_dir, raw_dir, "--out")
+    with folder_lock(out_dir, "clean"):  # one writer at a time
+        return _clean(raw_dir, out_dir)
+
+
+def _clean(raw_dir: Path, out_dir: Path) -> CleanResult:
     sources = load_sources(raw_dir)
     if not any(_in_pieces(s) for s in sources):
         results, combined = process(raw_dir)

@@ -40,6 +40,7 @@ from analysis.ingest.sources import (
     load_sources,
 )
 from analysis.scale import dataset
+from analysis.store.lock import folder_lock
 
 #: The kinds whose files hold status checks.
 CHECK_KINDS = ("x_snapshots", "handle_list")
@@ -105,10 +106,11 @@ def append_files(
         paths.refuse_inside_raw(Path(dataset_dir), raw_dir, "the dataset")
     declared = _declared(raw_dir)
     sources = [_source(Path(f), declared, kind, timezone) for f in files]
-    try:
-        return _append(sources, Path(dataset_dir), chunk_rows)
-    except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
-        return _append(sources, Path(dataset_dir), None)
+    with folder_lock(Path(dataset_dir), "append"):  # one writer at a time
+        try:
+            return _append(sources, Path(dataset_dir), chunk_rows)
+        except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
+            return _append(sources, Path(dataset_dir), None)
 
 
 def _append(sources: list[Source], dataset_dir: Path, chunk_rows: int | None) -> FeedResult:
