@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -133,10 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from analysis.core import interrupts
+
+    # Ctrl-C and SIGTERM raise inside the command, so its clean-up runs as for an error.
+    with interrupts.handled():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analysis.core import interrupts
     from analysis.core.errors import InputError, os_error_sentence
 
     try:
         return args.run(args)
+    except KeyboardInterrupt as err:
+        return _interrupted(getattr(err, "signum", signal.SIGINT))
     except InputError as err:
         print(f"error: {shown(str(err))}", file=sys.stderr)
         return EXIT_INPUT
@@ -146,11 +158,21 @@ def main(argv: list[str] | None = None) -> int:
             return _bug(err)
         print(f"error: {shown(sentence)}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; outputs were left as they were before this run", file=sys.stderr)
-        return 130
     except Exception as err:  # the last line of defence: one sentence, not a traceback
+        if interrupts.received() is not None:  # e.g. DuckDB's own "interrupted" error
+            return _interrupted(interrupts.received())
         return _bug(err)
+
+
+def _interrupted(signum: int) -> int:
+    name = signal.Signals(signum).name
+    # Outputs are replaced whole or not at all: what is there is the previous run's or, if
+    # the signal came once every file was in place, this run's; never a mix, no temporaries.
+    print(
+        f"interrupted ({name}); nothing half-written was left and the temporaries were removed",
+        file=sys.stderr,
+    )
+    return 128 + signum
 
 
 def _bug(err: Exception) -> int:

@@ -21,6 +21,7 @@ from analysis.clean.combine import Combined, combine, finish_rejects, rows_among
 from analysis.clean.spill import Spill, position
 from analysis.clean.validate import validate_frame, validate_tables
 from analysis.core import paths
+from analysis.core.duck import remove_stale_spills, spill_parent
 from analysis.core.errors import InputError
 from analysis.ingest.canonical import Canonical, empty_table, to_canonical
 from analysis.ingest.readers import read_raw
@@ -31,6 +32,7 @@ from analysis.ingest.readers.tabular import (
     read_chunks,
 )
 from analysis.ingest.sources import SOURCES_FILE, Source, load_sources, source_sha256
+from analysis.store.atomic import remove_stale_temporaries
 from analysis.store.lock import folder_lock
 from analysis.store.processed import write_outputs
 
@@ -89,13 +91,17 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
 
 
 def _clean(raw_dir: Path, out_dir: Path) -> CleanResult:
+    # What killed runs left: temporaries and spill folders of processes that are gone.
+    remove_stale_temporaries(out_dir)
+    remove_stale_spills(out_dir)
+    remove_stale_spills(spill_parent())
     sources = load_sources(raw_dir)
     if not any(_in_pieces(s) for s in sources):
         results, combined = process(raw_dir)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
         return CleanResult(combined, manifest, written)
-    with Spill() as spill:
+    with Spill(spill_in=out_dir) as spill:
         results, combined = _process_in_pieces(sources, spill)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)

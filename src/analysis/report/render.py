@@ -63,7 +63,7 @@ from typing import Any
 from urllib.parse import quote
 
 from analysis import __version__
-from analysis.core import paths
+from analysis.core import interrupts, paths
 from analysis.core.errors import InputError
 from analysis.core.temporaries import remove_leftovers, temporary_prefix
 from analysis.report.wording import LANGS, phrase
@@ -923,6 +923,11 @@ def _publish(staging: Path, out_dir: Path, outcomes: list[dict]) -> None:
     """Move the run's files into ``out_dir``: chart folders, notebooks, pages, the index last."""
     retired = staging / ".retired"
     retired.mkdir()
+    with interrupts.deferred():  # a signal waits: never half the pages of one run
+        _move_into_place(staging, out_dir, outcomes, retired)
+
+
+def _move_into_place(staging: Path, out_dir: Path, outcomes: list[dict], retired: Path) -> None:
     for outcome in outcomes:
         if outcome["chart_dir"]:
             target = out_dir / outcome["chart_dir"]
