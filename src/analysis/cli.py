@@ -1,14 +1,16 @@
 """The ``takedowns`` command (also ``python -m analysis``). Argument parsing and printing only.
 
-Exit status (docs/commands.md repeats this table):
+Exit status (README.md and docs/data-safety.md repeat this table, with every case):
 
-==== =================================================================================
-0    success
-1    the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad rows,
-     ``append`` found bad rows (and appended nothing)
-2    the inputs cannot be used: sources.toml, a file, a header or an argument is wrong
-3    an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
-==== =================================================================================
+======== =============================================================================
+0        success
+1        the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad
+         rows, ``append`` found bad rows (and appended nothing), a report notebook failed
+2        the inputs cannot be used: sources.toml, a file, a header, an argument, or the
+         output folder (read-only, full, a file, in the raw folder, locked by another run)
+3        an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
+130, 143 stopped by SIGINT (Ctrl-C) or SIGTERM; temporaries removed, nothing half-written
+======== =============================================================================
 """
 
 from __future__ import annotations

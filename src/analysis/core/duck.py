@@ -30,7 +30,7 @@ MEMORY_ENV = "TAKEDOWNS_DUCKDB_MEMORY"
 SPILL_DIR_ENV = "TAKEDOWNS_SPILL_DIR"
 #: Spill folders start with this, then the process id.
 SPILL_PREFIX = ".takedowns-duckdb-"
-#: How versions before 0.x named them in ``$TMPDIR`` (without a process id): swept too.
+#: How earlier versions named them in ``$TMPDIR`` (no process id, so never swept): swept too.
 _OLD_SPILL_PREFIX = "takedowns-duckdb-"
 
 
