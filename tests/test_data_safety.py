@@ -149,8 +149,9 @@ def test_report_and_append_take_the_lock_of_their_folder(tmp_path, capsys):
             render.run_report(notebooks=[notebook], out_dir=reports, data_fingerprint="x")
         assert main(["append", str(LOOKUPS), "--dataset", str(checks)]) == 2
         _one_sentence(capsys, str(checks), "is being written by another run")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checks", "reports"]
-    assert not list(reports.iterdir()) and not list(checks.iterdir())
+        for folder in (reports, checks):  # nothing written but the holder's lock file
+            assert [p.name for p in folder.iterdir()] == [lock.LOCK_FILE]
+    assert not list(tmp_path.iterdir())  # the folders the locks made, left empty, are gone
 
 
 def test_a_lock_file_left_by_a_killed_run_does_not_block(raw, tmp_path):

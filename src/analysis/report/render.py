@@ -234,33 +234,22 @@ def run_report(
         # Docker volume), and a parent folder that cannot be written does not matter.
         staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(STAGING_PREFIX), dir=out_dir))
         try:
-            return _run(
-                notebooks,
-                declared,
-                values,
-                staging,
-                out_dir,
-                timeout,
-                workers,
-                progress,
-                context,
-                key,
-                started,
-            )
+            jobs = [_job(nb, declared[nb], values, staging, out_dir, timeout) for nb in notebooks]
+            outcomes = _execute_all(jobs, workers, progress, context)
+            as_of = _as_of(values, outcomes, declared)
+            index_lang = values.get("lang") if values.get("lang") in LANGS else "en"
+            index = _index_html(outcomes, as_of, index_lang)
+            (staging / INDEX_FILE).write_text(index, encoding="utf-8")
+            return _finish(staging, out_dir, outcomes, key, started)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _run(
-    notebooks, declared, values, staging, out_dir, timeout, workers, progress, context, key, started
+def _finish(
+    staging: Path, out_dir: Path, outcomes: list[dict], key: str | None, started: float
 ) -> ReportResult:
-    """Execute and export every notebook into ``staging``, then publish the run (or, when a
-    notebook failed, set it aside in ``out_dir/failed/``)."""
-    jobs = [_job(nb, declared[nb], values, staging, out_dir, timeout) for nb in notebooks]
-    outcomes = _execute_all(jobs, workers, progress, context)
-    as_of = _as_of(values, outcomes, declared)
-    index_lang = values.get("lang") if values.get("lang") in LANGS else "en"
-    (staging / INDEX_FILE).write_text(_index_html(outcomes, as_of, index_lang), encoding="utf-8")
+    """Publish the run from ``staging`` (and cache it), or, when a notebook failed, set it
+    aside in ``out_dir/failed/`` and publish nothing."""
     timings = {outcome["stem"]: round(outcome["seconds"], 3) for outcome in outcomes}
     if any(outcome["failure"] for outcome in outcomes):
         # The published pages and charts stay; this run is kept where it can be read.

@@ -32,7 +32,7 @@ def folder_lock(folder: Path, command: str) -> Iterator[Path]:
 
     Raises :class:`InputError` naming the other run's process id when another process holds
     it, and when ``folder`` is a file. A folder this call created is removed again if the block
-    fails and left it empty.
+    left it empty (it failed, or had nothing to write).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -45,13 +45,11 @@ def folder_lock(folder: Path, command: str) -> Iterator[Path]:
         if created:
             _remove_if_empty(folder)
         raise
-    ok = False
     try:
         yield folder
-        ok = True
     finally:
         _release(folder / LOCK_FILE, fd)
-        if created and not ok:
+        if created:
             _remove_if_empty(folder)
 
 
