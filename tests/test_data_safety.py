@@ -80,6 +80,13 @@ def test_clean_refuses_an_output_folder_in_the_raw_folder(raw, capsys, where):
     assert {p.relative_to(raw) for p in raw.rglob("*")} == before  # nothing written, not a folder
 
 
+def test_report_refuses_an_output_folder_in_the_raw_folder(raw, capsys):
+    out = raw / "reports"
+    assert main(["report", "-p", "data_dir", str(raw.parent), "--out", str(out)]) == 2
+    _one_sentence(capsys, str(out), "the raw folder")
+    assert not out.exists() and not (raw.parent / "processed").exists()  # nothing cleaned
+
+
 def test_append_refuses_a_dataset_in_the_raw_folder(raw, capsys):
     target = raw / "checks"
     assert main(["append", str(LOOKUPS), "--dataset", str(target), "--raw", str(raw)]) == 2
