@@ -4,12 +4,18 @@ next run finishes and sweeps up the temporaries.
 
 The clean is paused at a chosen point by a wrapper that patches ``analysis.store.processed`` and
 then runs the ordinary command; the test waits for the pause, kills the process, and looks at the
-folder.
+folder. A fault-injection test also stops a clean of a sheet cleaned in pieces (DuckDB, a spill
+folder) at random moments with SIGTERM, SIGINT and SIGKILL (``TAKEDOWNS_FAULT_SEED`` repeats a
+run's moments): the first two end it with exit 143 and 130 and nothing left behind, and after
+any of them the previous outputs are intact and the next run leaves no temporary anywhere.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -21,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from analysis.cli import main
+from analysis.core import duck
 from analysis.core.errors import InputError
 from analysis.report import questions, render
 from analysis.store.processed import read_tables
@@ -169,8 +176,15 @@ class _Links(HTMLParser):
 @pytest.mark.slow
 def test_report_killed_mid_run_leaves_the_previous_reports_intact(report_after_crash):
     crash = report_after_crash
-    assert crash.after_kill == crash.before  # every file, hidden ones too, byte for byte
-    assert crash.leftovers  # the killed run had started writing, beside the reports
+    # Every file, hidden ones too, byte for byte, but for the killed run's staging folder and
+    # its lock file (the lock itself went with the process; the next run takes the file over).
+    left = {
+        name: data
+        for name, data in crash.after_kill.items()
+        if not name.startswith(".staging-") and name != ".lock"
+    }
+    assert left == crash.before
+    assert crash.leftovers  # the killed run had started writing, inside the reports folder
     index = crash.before["index.html"].decode("utf-8")
     parser = _Links()
     parser.feed(index)
@@ -184,6 +198,7 @@ def test_the_next_report_run_succeeds_and_removes_the_leftovers(report_after_cra
     assert rerun.result.returncode == 0, rerun.result.stderr
     assert not report_after_crash.leftovers_after_rerun
     assert (rerun.out / "index.html").is_file()
+    assert not (rerun.out / ".lock").exists()
 
 
 def test_a_cached_report_run_also_removes_a_killed_runs_leftovers(tmp_path, monkeypatch):
@@ -221,3 +236,145 @@ def test_clean_removes_a_dead_runs_temporaries_but_not_a_running_ones(tmp_path, 
             assert _temporaries(out) == sorted([alive.name, recent.name])
         finally:
             other.kill()
+
+
+# --- clean killed at random points while cleaning a sheet in pieces (issue 20) ------------------
+
+#: Runs `takedowns clean` with every handle sheet cleaned in pieces (its items and events kept by
+#: DuckDB, with a spill folder), touching ``STARTED_FLAG`` once the clean starts (the signal
+#: handlers are in place by then).
+FAULT_WRAPPER = """
+import os, sys
+from pathlib import Path
+
+from analysis.clean import pipeline
+
+pipeline.PIECES_FROM_BYTES = 1
+pipeline.PIECE_ROWS = 1000
+real_clean = pipeline.clean
+
+
+def clean(raw, out):
+    Path(os.environ["STARTED_FLAG"]).touch()
+    return real_clean(raw, out)
+
+
+pipeline.clean = clean
+
+from analysis.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+HANDLES_TOML = """
+[[source]]
+path = "handles.csv"
+kind = "wide_handles"
+[source.columns]
+"Handle" = "item"
+"Order" = "order_id"
+"Withheld on" = "withheld"
+"Restored on" = "restored"
+"""
+
+
+def _handles(path: Path, rows: int) -> None:
+    lines = ["Handle,Order,Withheld on,Restored on"]
+    for i in range(rows):
+        day = 1 + i % 27
+        restored = f"{day + 1:02d}/02/2021" if i % 3 == 0 else ""
+        lines.append(f"@user_{i},A-{1 + i % 2},{day:02d}/02/2021,{restored}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _visible(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
+
+
+def _hidden(folder: Path) -> list[str]:
+    """Temporaries, spill folders, a lock file: whatever a run leaves that is not an output."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_clean_killed_at_random_points_leaves_the_previous_outputs_and_no_temporaries(
+    tmp_path, fixtures_dir
+):
+    seed = int(os.environ.get("TAKEDOWNS_FAULT_SEED", time.time_ns() % 2**32))
+    rng = random.Random(seed)
+    raw, out, spills = tmp_path / "raw", tmp_path / "processed", tmp_path / "tmpdir"
+    shutil.copytree(fixtures_dir / "hostile" / "_base", raw)
+    (raw / "sources.toml").write_text(
+        (raw / "sources.toml").read_text(encoding="utf-8") + HANDLES_TOML, encoding="utf-8"
+    )
+    _handles(raw / "handles.csv", 10)
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0  # the previous outputs
+    _handles(raw / "handles.csv", 8_000)
+    spills.mkdir()
+    wrapper, flag = tmp_path / "clean_in_pieces.py", tmp_path / "started"
+    wrapper.write_text(FAULT_WRAPPER, encoding="utf-8")
+    # A temporary put in $TMPDIR would show up here.
+    env = {**os.environ, "STARTED_FLAG": str(flag), "TMPDIR": str(spills)}
+    env.pop(duck.SPILL_DIR_ENV, None)
+
+    def run(target: Path, signum: int | None, delay: float) -> tuple[int, str, float]:
+        flag.unlink(missing_ok=True)
+        with (tmp_path / "stderr").open("w+", encoding="utf-8") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, str(wrapper), "clean", "--raw", str(raw), "--out", str(target)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while not flag.exists():
+                    assert process.poll() is None, f"clean ended before it started (seed {seed})"
+                    assert time.monotonic() < deadline, "clean never started"
+                    time.sleep(0.01)
+                started = time.monotonic()
+                if signum is not None:
+                    time.sleep(delay)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(process.pid, signum)
+                status = process.wait(timeout=120)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            stderr.seek(0)
+            return status, stderr.read(), time.monotonic() - started
+
+    # One complete run elsewhere: how long the work takes, and what its outputs are.
+    status, _, seconds = run(tmp_path / "complete", None, 0.0)
+    assert status == 0
+    new_run = json.loads((tmp_path / "complete" / "manifest.json").read_bytes())["run_id"]
+
+    expected = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGKILL: -signal.SIGKILL}
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+        before = _visible(out)
+        delay = rng.uniform(0, seconds)
+        status, stderr, _ = run(out, signum, delay)
+        where = f"{signal.Signals(signum).name} after {delay:.2f} s (seed {seed}): {stderr}"
+        assert status in (expected[signum], 0), where  # 0: it finished before the signal
+        if signum != signal.SIGKILL:
+            assert "Traceback" not in stderr, where
+            assert status == 0 or "interrupted" in stderr, where
+            assert not _hidden(out), where  # removed on the way out: temporaries, spill, lock
+            assert not list(spills.iterdir()), where
+        if _visible(out) != before:  # the signal came once every file was in place
+            try:
+                read_tables(out)
+            except InputError as err:  # SIGKILL between two renames: detected, not mixed
+                assert signum == signal.SIGKILL and "interrupted clean" in str(err), where
+            else:
+                assert json.loads(_visible(out)["manifest.json"])["run_id"] == new_run, where
+
+    # The next run finishes, and nothing of the killed runs is left anywhere.
+    status, stderr, _ = run(out, None, 0.0)
+    assert status == 0, stderr
+    assert not _hidden(out) and not list(spills.iterdir())
+    done, complete = _visible(out), _visible(tmp_path / "complete")
+    assert {n: d for n, d in done.items() if n != "manifest.json"} == {
+        n: d for n, d in complete.items() if n != "manifest.json"
+    }  # the same bytes as a run never interrupted
+    read_tables(out)

@@ -259,3 +259,29 @@ def test_long_columns_keep_row_order():
     expected = pd.concat([parse_datetimes(pd.Series(base))] * 400)
     expected.index = values.index
     pd.testing.assert_frame_equal(parse_datetimes(values), expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        # A year written with four digits is that year, in every layout (issue 20, item 2).
+        ("01/01/0001", 'date "01/01/0001" is before 2000'),
+        ("01/02/0021", 'date "01/02/0021" is before 2000'),
+        ("01/02/0099", 'date "01/02/0099" is before 2000'),
+        ("01/02/0099 10:30", 'date "01/02/0099 10:30" is before 2000'),
+        ("0021-02-01", 'date "0021-02-01" is before 2000'),
+        ("1 Feb 0021", 'date "1 Feb 0021" is before 2000'),
+        ("01.02.0021", 'date "01.02.0021" is before 2000'),
+    ],
+)
+def test_a_four_digit_year_is_that_year(raw, reason):
+    assert one(raw) == (None, None, reason)
+    # The same in a long column, read by the fast path for fixed layouts.
+    long = parse_datetimes(pd.Series([raw] * 100))
+    assert long["reason"].eq(reason).all()
+
+
+def test_two_digit_years_are_still_this_century():
+    assert one("01/02/21")[0] == "2021-01-31 18:30:00"
+    assert one("01/02/99") == (None, None, 'date "01/02/99" is after 2039')
+    assert one("01/02/00")[0] == "2000-01-31 18:30:00"

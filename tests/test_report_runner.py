@@ -51,6 +51,7 @@ def run(tmp_path_factory):
     return SimpleNamespace(
         result=result,
         out=out_dir,
+        pages=out_dir / render.FAILED_DIR,  # a notebook failed: the run is set aside there
         stale=stale,
         stderr=stderr.getvalue(),
         warnings=[str(w.message) for w in warned],
@@ -72,41 +73,44 @@ def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
 
 @pytest.mark.slow
 def test_outputs_are_written_for_every_notebook(run):
-    out = run.out
+    out, pages = run.out, run.pages
     assert run.result.out_dir == out
-    assert run.result.index == out / "index.html"
-    assert run.result.pages == [out / "00-overview.html", out / "01-broken.html"]
+    assert run.result.index == pages / "index.html"
+    assert run.result.pages == [pages / "00-overview.html", pages / "01-broken.html"]
     for stem in ("00-overview", "01-broken"):
-        assert (out / f"{stem}.html").is_file()
-        assert (out / f"{stem}.ipynb").is_file()
+        assert (pages / f"{stem}.html").is_file()
+        assert (pages / f"{stem}.ipynb").is_file()
+    # A notebook failed, so nothing was published in the reports folder itself.
+    assert sorted(p.name for p in out.iterdir()) == [render.FAILED_DIR]
     assert set(run.result.timings) == {"00-overview", "01-broken"}
     assert not run.result.cached
 
 
 @pytest.mark.slow
 def test_parameters_are_injected_only_where_declared(run):
-    overview = executed(run.out / "00-overview.ipynb")["metadata"]["papermill"]["parameters"]
-    assert overview == {
+    overview = executed(run.pages / "00-overview.ipynb")["metadata"]["papermill"]
+    assert overview["parameters"] == {
         "lang": "hi",
         "as_of": "2021-03-31",
         "country": "IN",
-        "output_dir": str(run.out / "00-overview"),  # the final folder, not the temporary one
+        "output_dir": str(run.pages / "00-overview"),  # where the charts are, not the staging
     }
-    broken = executed(run.out / "01-broken.ipynb")["metadata"]["papermill"]["parameters"]
-    assert broken == {"lang": "hi", "output_dir": str(run.out / "01-broken")}
+    assert overview["output_path"] == str(run.pages / "00-overview.ipynb")
+    broken = executed(run.pages / "01-broken.ipynb")["metadata"]["papermill"]["parameters"]
+    assert broken == {"lang": "hi", "output_dir": str(run.pages / "01-broken")}
     assert any("not_a_parameter" in message for message in run.warnings)
 
 
 @pytest.mark.slow
 def test_notebook_writes_its_charts_into_its_own_folder(run):
-    charts = run.out / "00-overview"
+    charts = run.pages / "00-overview"
     assert (charts / "orders-by-month.png").read_bytes().startswith(b"\x89PNG")
     assert (charts / "orders-by-month.csv").read_text().startswith("month,orders\n")
 
 
 @pytest.mark.slow
 def test_page_is_offline_with_embedded_chart_and_no_code(run):
-    page = (run.out / "00-overview.html").read_text(encoding="utf-8")
+    page = (run.pages / "00-overview.html").read_text(encoding="utf-8")
     assert re.search(r'<img [^>]*src="data:image/png;base64,', page)
     assert not NETWORK.search(page), NETWORK.search(page)
     assert "<script src" not in page
@@ -138,16 +142,19 @@ def test_failing_notebook_is_reported_and_still_rendered(run):
     assert failure.cell_index == 3  # the fourth cell of the stored notebook
     assert failure.ename == "ZeroDivisionError"
     assert failure.evalue == "division by zero"
+    assert failure.page == run.pages / "01-broken.html"
     message = run.result.message()
     assert "01-broken.ipynb" in message and "cell 4" in message
     assert "broken_ratio = 12 / zero_orders" in message
+    assert f"its page, with the traceback, is {run.pages / '01-broken.html'}" in message
+    assert f"the reports in {run.out} were left as they were" in message
 
-    page = (run.out / "01-broken.html").read_text(encoding="utf-8")
+    page = (run.pages / "01-broken.html").read_text(encoding="utf-8")
     assert "ZeroDivisionError" in page and "did not run to the end" in page
     assert page.count(CODE_BLOCK) == 1  # the failing cell's code, and only that
     assert "before the failure" in page  # what ran before it
     assert not NETWORK.search(page)
-    cells = executed(run.out / "01-broken.ipynb")["cells"]
+    cells = executed(run.pages / "01-broken.ipynb")["cells"]
     errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert [e["ename"] for e in errors] == ["ZeroDivisionError"]
     assert "सेल 4 पर विफल: ZeroDivisionError" in run.result.index.read_text(encoding="utf-8")
@@ -168,6 +175,7 @@ def test_progress_is_one_line_per_notebook(run):
 def test_temporaries_are_gone_and_a_failed_run_is_not_cached(run):
     assert not run.stale.exists()
     assert not list(run.out.parent.glob(".reports.tmp-*"))
+    assert not list(run.out.glob(render.STAGING_PREFIX + "*"))
     assert not (run.out / render.CACHE_FILE).exists()
 
 
@@ -253,3 +261,61 @@ def test_index_escapes_text_from_notebooks():
     assert "Orders &amp; &quot;items&quot; &lt;rose&gt;" in page
     assert 'href="a%20b.html"' in page
     assert "2021-03-31 &lt;b&gt;" in page
+
+
+# --- a failed run publishes nothing; staging lives inside the output folder (issue 20) --------
+
+
+def test_a_failed_run_leaves_the_published_reports_and_charts_in_place(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    monkeypatch.setattr(render, "_package_fingerprint", lambda: "package-1")
+    settings = dict(out_dir=out, workers=1, progress=False, timeout=120)
+    good = run_report(notebooks=[OVERVIEW], data_fingerprint="run-1", **settings)
+    assert good.ok
+    published = {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    }
+    assert "00-overview/orders-by-month.png" in published and "index.html" in published
+
+    failed = run_report(notebooks=[OVERVIEW, BROKEN], data_fingerprint="run-2", **settings)
+    assert not failed.ok
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    kept = {name: data for name, data in after.items() if not name.startswith("failed/")}
+    assert kept == published  # pages, charts, index and cache, byte for byte
+    (failure,) = failed.failures
+    assert failure.page == out / "failed" / "01-broken.html" and failure.page.is_file()
+    assert (out / "failed" / "00-overview" / "orders-by-month.png").is_file()
+    assert failed.index == out / "failed" / "index.html"
+
+    again = run_report(notebooks=[OVERVIEW], data_fingerprint="run-3", **settings)
+    assert again.ok and not (out / "failed").exists()  # out of date once a run succeeds
+
+
+def test_staging_is_inside_the_output_folder_so_moves_never_cross_devices(tmp_path, monkeypatch):
+    parent = tmp_path / "mount"
+    out = parent / "reports"
+    out.mkdir(parents=True)
+    made = []
+    real = render.tempfile.mkdtemp
+
+    def mkdtemp(*, prefix, dir):
+        # A mount point's parent is another file system: a staging folder there would make
+        # every os.replace a cross-device link (errno 18).
+        made.append(Path(dir))
+        if Path(dir) != out:
+            raise PermissionError(13, "Permission denied", str(dir))
+        return real(prefix=prefix, dir=dir)
+
+    monkeypatch.setattr(render.tempfile, "mkdtemp", mkdtemp)
+    parent.chmod(0o555)  # the parent cannot be written (for a user other than root)
+    try:
+        result = run_report(
+            notebooks=[OVERVIEW], out_dir=out, workers=1, progress=False, data_fingerprint="x"
+        )
+    finally:
+        parent.chmod(0o755)
+    assert result.ok
+    assert made == [out]
+    assert (out / "00-overview.html").is_file() and (out / "00-overview").is_dir()
+    assert not list(out.glob(render.STAGING_PREFIX + "*"))
+    assert sorted(p.name for p in parent.iterdir()) == ["reports"]

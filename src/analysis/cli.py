@@ -1,15 +1,17 @@
 """The ``takedowns`` command (also ``python -m analysis``). Argument parsing and printing only.
 
-Exit status (docs/commands.md repeats this table):
+Exit status (README.md and docs/data-safety.md repeat this table, with every case):
 
-==== =================================================================================
-0    success
-1    the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad rows,
-     ``append`` found bad rows (and appended nothing)
-2    the inputs cannot be used: sources.toml, a file, a header or an argument is wrong;
-     or an API refused the token, ran out of credits, or kept failing (fetch, watch)
-3    an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
-==== =================================================================================
+======== =============================================================================
+0        success
+1        the data have problems: ``clean --strict`` rejected rows, ``validate`` found bad
+         rows, ``append`` found bad rows (and appended nothing), a report notebook failed
+2        the inputs cannot be used: sources.toml, a file, a header, an argument, or the
+         output folder (read-only, full, a file, in the raw folder, locked by another run);
+         or an API refused the token, ran out of credits, or kept failing (fetch, watch)
+3        an internal error in this package (please report it; TAKEDOWNS_DEBUG=1 shows detail)
+130, 143 stopped by SIGINT (Ctrl-C) or SIGTERM; temporaries removed, nothing half-written
+======== =============================================================================
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -227,25 +230,57 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from analysis.core.errors import InputError
+    from analysis.core import interrupts
+
+    # Ctrl-C and SIGTERM raise inside the command, so its clean-up runs as for an error.
+    with interrupts.handled():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analysis.core import interrupts
+    from analysis.core.errors import InputError, os_error_sentence
 
     try:
         return args.run(args)
+    except KeyboardInterrupt as err:
+        return _interrupted(getattr(err, "signum", signal.SIGINT))
     except InputError as err:
         print(f"error: {shown(str(err))}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; outputs were left as they were before this run", file=sys.stderr)
-        return 130
+    except OSError as err:  # a read-only or full disk, a file where a folder belongs...
+        sentence = os_error_sentence(err)
+        if sentence is None:
+            return _bug(err)
+        print(f"error: {shown(sentence)}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as err:  # the last line of defence: one sentence, not a traceback
-        if os.environ.get("TAKEDOWNS_DEBUG"):
-            raise
-        print(
-            f"internal error: {type(err).__name__}: {shown(str(err))} "
-            "(a bug in takedowns; re-run with TAKEDOWNS_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        if interrupts.received() is not None:  # e.g. DuckDB's own "interrupted" error
+            return _interrupted(interrupts.received())
+        return _bug(err)
+
+
+def _interrupted(signum: int, done: str = "") -> int:
+    name = signal.Signals(signum).name
+    # Outputs are replaced whole or not at all: what is there is the previous run's or, if
+    # the signal came once every file was in place, this run's; never a mix, no temporaries.
+    done = done or "nothing half-written was left and the temporaries were removed"
+    print(f"interrupted ({name}); {done}", file=sys.stderr)
+    return 128 + signum
+
+
+_SAVED_KEPT = "every response saved before it is kept whole; run the command again to continue"
+
+
+def _bug(err: Exception) -> int:
+    if os.environ.get("TAKEDOWNS_DEBUG"):
+        raise err
+    print(
+        f"internal error: {type(err).__name__}: {shown(str(err))} "
+        "(a bug in takedowns; re-run with TAKEDOWNS_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -273,39 +308,44 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from analysis.core.errors import InputError
-    from analysis.metrics import acted_outcomes
     from analysis.report import questions
 
-    tables = questions.load(args.data, engine=args.engine)
-    scope = questions.select_orders(
-        tables, country=args.country, platform=args.platform, start=args.start, end=args.end
+    # Every argument is checked (and a country name or platform alias normalised as `clean`
+    # does) before the tables are read.
+    given = questions.check_parameters(
+        {
+            "freq": args.freq,
+            "as_of": args.as_of,
+            "start": args.start,
+            "end": args.end,
+            "deadline_hours": args.deadline_hours,
+            "country": args.country,
+            "platform": args.platform,
+            "acted": args.acted,
+        }
     )
+    filters = {k: given[k] for k in ("country", "platform", "start", "end")}
+    tables = questions.load(args.data, engine=args.engine)
+    scope = questions.select_orders(tables, **filters)
     if args.question == "volume":
-        answer = questions.answer_volume(
-            scope,
-            freq=args.freq,
-            country=args.country,
-            platform=args.platform,
-            start=args.start,
-            end=args.end,
-            lang=args.lang,
-        )
+        answer = questions.answer_volume(scope, freq=args.freq, lang=args.lang, **filters)
     elif args.question == "lag":
-        try:
-            acted = acted_outcomes(args.acted.split(","))
-        except ValueError as err:
-            raise InputError(f"--{err}") from None
         answer = questions.answer_lag(
             scope,
             as_of=args.as_of,
-            deadline_hours=args.deadline_hours,
-            acted=acted,
+            deadline_hours=given["deadline_hours"],
+            acted=given["acted"],
             lang=args.lang,
         )
     else:
         answer = questions.answer_reversals(scope, as_of=args.as_of, lang=args.lang)
     table = answer.table
+    if table.empty:  # say why in words, never a bare "Empty DataFrame"
+        why = questions.explain_empty(tables, args.question, as_of=args.as_of, **filters)
+        if args.format == "table":
+            print(shown(why))
+            return EXIT_OK
+        print(shown(why), file=sys.stderr)  # stdout stays machine-readable: an empty table
     if args.format == "csv":
         from analysis.store.export import safe_csv  # order ids and notes may look like formulas
 
@@ -375,8 +415,8 @@ def _fetch_lumen(args: argparse.Namespace) -> int:
             max_pages=args.max_pages,
             dry_run=args.dry_run,
         )
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as err:
+        return _interrupted(getattr(err, "signum", signal.SIGINT), _SAVED_KEPT)
     for line in result.lines(raw):
         print(shown(line))
     return EXIT_OK
@@ -413,8 +453,8 @@ def _watch(args: argparse.Namespace) -> int:
                 url=args.base_url,
                 dry_run=args.dry_run,
             )
-    except KeyboardInterrupt:
-        return _interrupted()
+    except KeyboardInterrupt as err:
+        return _interrupted(getattr(err, "signum", signal.SIGINT), _SAVED_KEPT)
     for line in result.lines(dataset):
         print(shown(line))
     for feed in (result.replayed, result.appended):
@@ -422,15 +462,6 @@ def _watch(args: argparse.Namespace) -> int:
             for line in describe_rejects(feed.rejects, limit=20):
                 print(f"  {shown(line)}")
     return EXIT_OK
-
-
-def _interrupted() -> int:
-    print(
-        "interrupted: every response saved before it is kept whole; run the command again to "
-        "continue",
-        file=sys.stderr,
-    )
-    return 130
 
 
 def _clean_if_stale(base: Path) -> None:
@@ -455,7 +486,11 @@ def _report(args: argparse.Namespace) -> int:
     params = _read_params(args.params) if args.params else {}
     for name, value in args.p:
         params[name] = _parse_value(value)
+    # A mistyped parameter stops here, before anything is cleaned, run or written.
+    params = questions.check_parameters(params)
     base = Path(params["data_dir"]) if params.get("data_dir") else paths.data_dir()
+    if args.out is not None:
+        paths.refuse_inside_raw(args.out, base / "raw", "--out")
     try:
         questions.load(base, checks_dataset=False)  # only the cleaned tables' state matters here
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
@@ -468,12 +503,17 @@ def _report(args: argparse.Namespace) -> int:
         data_fingerprint=questions.data_fingerprint(base),
         force=args.force,
     )
-    state = "unchanged, reused" if result.cached else "written"
-    print(f"Reports {state}: {result.index}")
     if not result.ok:
+        print(f"Reports not published: {_plural_notebooks(len(result.failures))} failed")
         print(shown(result.message()), file=sys.stderr)
         return EXIT_DATA
+    state = "unchanged, reused" if result.cached else "written"
+    print(f"Reports {state}: {result.index}")
     return EXIT_OK
+
+
+def _plural_notebooks(n: int) -> str:
+    return "1 notebook" if n == 1 else f"{n} notebooks"
 
 
 def _parse_value(text: str):
@@ -484,7 +524,7 @@ def _parse_value(text: str):
 
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date that does not exist (2021-02-30)
         return text
     if isinstance(value, dt.date):
         return text

@@ -72,6 +72,13 @@ CASES = [
     Case("wrong_encoding",           HND, 2, 2, "handles.csv: cannot decode as utf-8"),
     Case("json_not_records",  "events.json", 2, 2, "events.json: expected a list of records"),
     Case("declared_twice",           HND, 2, 2, "source 3 declares 'handles.csv' again"),
+    Case("declared_sheet_twice",     XLSX, 2, 2,
+         "source 2 declares 'orders.xlsx' sheet 'Data' again (first in source 1)"),
+    Case("kind_is_a_list",           HND, 2, 2, "(handles.csv): kind must be text"),
+    Case("encoding_punycode",        HND, 2, 2, "'punycode' is not an encoding of text files"),
+    Case("symlink_loop",             HND, 2, 2, "'handles.csv' is a symbolic link that loops"),
+    Case("header_cell_huge",         HND, 2, 2, "handles.csv: the header row has a cell over"),
+    Case("json_nested_deeply", "events.json", 2, 2, "the JSON is nested too deeply to read"),
     # Readable, with quirks: every row accounted for (rows = rows read per source).
     #    name                        validate   clean   every reject
     Case("header_only",              HND, 0, 0, (), rows={HND: 0}),
@@ -162,6 +169,15 @@ BUILD: dict[str, Callable[[Path], None]] = {
     ),
     "xlsx_no_matching_sheet": _write("orders.xlsx", _xlsx("Data", ORDER_ROWS)),
     "xlsx_empty_sheet": _write("orders.xlsx", _xlsx("Orders", [])),
+    "declared_sheet_twice": _write("orders.xlsx", _xlsx("Data", ORDER_ROWS)),
+    "symlink_loop": lambda raw: (raw / "handles.csv").symlink_to("handles.csv"),
+    "header_cell_huge": _write(
+        HND,
+        (
+            "Handle,Order,Withheld on,Restored on," + "x" * 200_000 + "\n@alice,A-1,01/02/2021,,\n"
+        ).encode(),
+    ),
+    "json_nested_deeply": _write("events.json", b"[" * 100_000 + b"]" * 100_000),
     "toml_not_utf8": _toml_not_utf8,
     "symlink_outside": _symlink,
     "wrong_encoding": _write(

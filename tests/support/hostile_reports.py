@@ -180,13 +180,13 @@ def snapshot_tree(folder: Path) -> dict[str, bytes]:
 class Crash:
     before: dict[str, bytes]  # the reports folder before the killed run
     after_kill: dict[str, bytes]  # ... right after it was killed
-    leftovers: list[str]  # staging folders the killed run left beside it
+    leftovers: list[str]  # staging folders the killed run left inside the reports folder
     rerun: Render  # the next, complete run
     leftovers_after_rerun: list[str]
 
 
 def _staging(out: Path) -> list[Path]:
-    return sorted(out.parent.glob(f".{out.name}.tmp-*"))
+    return sorted(out.glob(".staging-*"))
 
 
 def crash_and_rerun(published: Render, base: Path) -> Crash:

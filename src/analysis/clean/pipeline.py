@@ -20,6 +20,8 @@ from analysis import __version__
 from analysis.clean.combine import Combined, combine, finish_rejects, rows_among, unknown_orders
 from analysis.clean.spill import Spill, position
 from analysis.clean.validate import validate_frame, validate_tables
+from analysis.core import paths
+from analysis.core.duck import remove_stale_spills, spill_parent
 from analysis.core.errors import InputError
 from analysis.ingest.canonical import Canonical, empty_table, to_canonical
 from analysis.ingest.readers import read_raw
@@ -30,6 +32,8 @@ from analysis.ingest.readers.tabular import (
     read_chunks,
 )
 from analysis.ingest.sources import SOURCES_FILE, Source, load_sources, source_sha256
+from analysis.store.atomic import remove_stale_temporaries
+from analysis.store.lock import folder_lock
 from analysis.store.processed import write_outputs
 
 #: Kinds whose rows name orders (checked against the kinds that declare them).
@@ -81,13 +85,23 @@ def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
     result's ``combined.tables`` then hold :class:`~analysis.clean.spill.SpilledTable` for those two
     tables, which are gone once ``clean`` returns: read the Parquet files.
     """
+    paths.refuse_inside_raw(out_dir, raw_dir, "--out")
+    with folder_lock(out_dir, "clean"):  # one writer at a time
+        return _clean(raw_dir, out_dir)
+
+
+def _clean(raw_dir: Path, out_dir: Path) -> CleanResult:
+    # What killed runs left: temporaries and spill folders of processes that are gone.
+    remove_stale_temporaries(out_dir)
+    remove_stale_spills(out_dir)
+    remove_stale_spills(spill_parent())
     sources = load_sources(raw_dir)
     if not any(_in_pieces(s) for s in sources):
         results, combined = process(raw_dir)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
         return CleanResult(combined, manifest, written)
-    with Spill() as spill:
+    with Spill(spill_in=out_dir) as spill:
         results, combined = _process_in_pieces(sources, spill)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
@@ -388,7 +402,13 @@ def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
     Nothing is written. Other sources are read only to resolve order ids; if one of them cannot
     be read, the reference check is skipped and the report says why.
     """
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
+        raise InputError(
+            f"{path}: {path.name!r} is a symbolic link that loops back on itself; "
+            "point it at the file"
+        ) from None
     raw_dir = (raw_dir or path.parent).resolve()
     sources = load_sources(raw_dir)
     mine = [s for s in sources if s.path == path]

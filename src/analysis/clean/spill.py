@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,12 +93,16 @@ class SpilledTable:
 class Spill:
     """Items and events added piece by piece; :meth:`finish` keeps the first of each key."""
 
-    def __init__(self, memory_limit: str | None = None):
+    def __init__(self, memory_limit: str | None = None, spill_in: Path | None = None):
+        """``spill_in``: where DuckDB's spill folder goes (:func:`analysis.core.duck
+        .spill_parent`; ``takedowns clean`` names its output folder)."""
         self._stack = contextlib.ExitStack()
         limit = memory_limit_in_force(memory_limit) or MEMORY_LIMIT
         # One DuckDB thread: the reading and checking of pieces keeps the other core busy, and
         # one thread's sort buffers keep memory lower (2M-row sheet: 0.82 vs 0.94 GiB, 1 s slower).
-        self._con = self._stack.enter_context(duckdb_connection(limit, threads=1))
+        self._con = self._stack.enter_context(
+            duckdb_connection(limit, threads=1, spill_in=spill_in)
+        )
         try:
             for name in _KEYS:
                 fields = [_sql_field(f) for f in schema.TABLES[name]]
@@ -111,8 +116,10 @@ class Spill:
     def __enter__(self) -> Spill:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, *exc) -> bool | None:
+        # The error goes into the connection's context, which turns DuckDB's "out of memory"
+        # or "disk full" into one sentence for the user.
+        return self._stack.__exit__(*exc)
 
     def close(self) -> None:
         self._stack.close()

@@ -39,3 +39,20 @@ def notebooks_dir() -> Path:
 
 def reports_dir() -> Path:
     return PROJECT_ROOT / "reports"
+
+
+def refuse_inside_raw(target: Path, raw: Path, what: str = "the output folder") -> None:
+    """Raise :class:`~analysis.core.errors.InputError` when ``target`` is the raw folder ``raw``
+    or lies inside it (symbolic links followed): raw files are never modified, so nothing this
+    package writes may go there."""
+    from analysis.core.errors import InputError
+
+    try:
+        inside = Path(target).resolve().is_relative_to(Path(raw).resolve())
+    except (RuntimeError, OSError):  # a symbolic link loop: the write would fail anyway
+        return
+    if inside:
+        raise InputError(
+            f"{what} {target} is, or is inside, the raw folder {raw}; nothing may be written "
+            "there, so choose a folder outside it"
+        )

@@ -68,6 +68,9 @@ def remove_leftovers(folder: Path, prefix: str) -> int:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
-            leftover.unlink(missing_ok=True)
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:  # a folder this run may not change (read-only): left for later
+                continue
         removed += 1
     return removed

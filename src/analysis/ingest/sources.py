@@ -260,14 +260,18 @@ def load_sources(raw_dir: Path) -> list[Source]:
     if not isinstance(blocks, list) or not blocks:
         raise InputError(f"{toml_path}: declares no [[source]] blocks")
     sources = [_check_block(toml_path, raw_dir, i, block) for i, block in enumerate(blocks, 1)]
-    seen: dict[Path, int] = {}
+    # The same rows read twice would count every order and event twice (in two time zones,
+    # shifted); two sheets of one workbook are two sources.
+    seen: dict[tuple[Path, str | None], int] = {}
     for i, src in enumerate(sources, 1):
-        if src.path in seen and src.sheet is None:
+        key = (src.path, src.sheet)
+        if key in seen:
+            sheet = "" if src.sheet is None else f" sheet {src.sheet!r}"
             raise InputError(
-                f"{toml_path}: source {i} declares {src.name!r} again "
-                f"(first in source {seen[src.path]})"
+                f"{toml_path}: source {i} declares {src.name!r}{sheet} again "
+                f"(first in source {seen[key]}); remove one of the two blocks"
             )
-        seen.setdefault(src.path, i)
+        seen[key] = i
     return sources
 
 
@@ -285,6 +289,11 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
     if not isinstance(name, str) or not name.strip():
         raise InputError(f"{where} has no 'path'")
     where = f"{toml_path}: source {index} ({name})"
+    for key in _TEXT_KEYS:  # a list or a table here (kind = ["orders"]) is a typo
+        value = block.get(key)
+        if value is not None and not isinstance(value, str):
+            example = _TEXT_KEYS[key]
+            raise InputError(f"{where}: {key} must be text such as {example}, not {value!r}")
     kind = block.get("kind")
     if kind not in KIND_COLUMNS:
         raise InputError(
@@ -296,6 +305,11 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             raise InputError(f"{where}: the folder {path} holds no {'/'.join(JSON_SUFFIXES)} files")
     elif path.is_dir():
         raise InputError(f"{where}: {name} is a folder, not a file; name the file inside it")
+    elif path.exists() and not path.is_file():
+        raise InputError(
+            f"{where}: {path} is not a regular file (a device, a pipe or a socket); "
+            "save the data to a file and name that"
+        )
     elif not path.is_file():
         raise InputError(f"{where}: file not found at {path}")
 
@@ -311,6 +325,10 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             "apply; remove it (use [source.defaults] for values the records lack)"
         )
     for header, canonical in columns.items():
+        if not isinstance(canonical, str):
+            raise InputError(
+                f"{where}: column {header!r} must map to one column name (text), not {canonical!r}"
+            )
         if canonical not in allowed:
             raise InputError(
                 f"{where}: column {header!r} maps to {canonical!r}, which is not a column of kind "
@@ -334,12 +352,7 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         raise InputError(f"{where}: unmapped must be 'notes' or 'ignore', not {unmapped!r}")
     encoding = block.get("encoding")
     if encoding is not None:
-        try:
-            codecs.lookup(str(encoding))
-        except LookupError:
-            raise InputError(
-                f"{where}: unknown encoding {encoding!r}; use e.g. utf-8, cp1252 or utf-16"
-            ) from None
+        _check_encoding(encoding, where)
     delimiter = block.get("delimiter")
     if delimiter is not None and (
         not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
@@ -378,6 +391,36 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
     return source
 
 
+#: Keys whose value is one piece of text, with an example for the message.
+_TEXT_KEYS = {
+    "kind": '"orders"',
+    "sheet": '"Orders"',
+    "timezone": '"Asia/Kolkata"',
+    "encoding": '"utf-8"',
+    "delimiter": '","',
+    "unmapped": '"notes"',
+}
+
+#: Codecs Python knows that are not character encodings of a file: transforms of text or bytes
+#: (rot13, base64, zlib: ``_is_text_encoding`` is false) and these, which encode one domain name
+#: or escape sequences, never a spreadsheet.
+_NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined"})
+
+
+def _check_encoding(encoding: str, where: str) -> None:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(
+            f"{where}: unknown encoding {encoding!r}; use e.g. utf-8, cp1252 or utf-16"
+        ) from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
+        raise InputError(
+            f"{where}: {encoding!r} is not an encoding of text files; "
+            "use e.g. utf-8, cp1252 or utf-16"
+        )
+
+
 def source_files(path: Path) -> list[Path]:
     """The files a declared path covers: the file itself, or a folder's JSON files by name."""
     if path.is_dir():
@@ -401,7 +444,13 @@ def source_sha256(path: Path) -> str:
 def _inside(raw_dir: Path, name: str, where: str) -> Path:
     """Resolve ``name`` against ``raw_dir`` and refuse anything that escapes it."""
     root = raw_dir.resolve()
-    path = (root / name).resolve()
+    try:
+        path = (root / name).resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
+        raise InputError(
+            f"{where}: path {name!r} is a symbolic link that loops back on itself; "
+            "point it at the file"
+        ) from None
     if not path.is_relative_to(root):
         raise InputError(f"{where}: path {name!r} points outside {root}; raw files must live there")
     return path

@@ -10,10 +10,11 @@ cleans data; nothing here draws.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,16 +23,20 @@ from analysis import metrics
 from analysis.clean.combine import EVENT_KEY, sort_table
 from analysis.core import paths
 from analysis.core.errors import InputError
+from analysis.core.periods import normalize_freq
 from analysis.core.times import (
     DEFAULT_TZ,
     as_of_instant,
     end_bound_exclusive,
     in_zone,
+    parse_instant,
     start_bound,
 )
+from analysis.ingest.normalize.platforms import normalize_country, normalize_platform
 from analysis.ingest.sources import SOURCES_FILE, source_sha256
 from analysis.report import privacy
 from analysis.report.wording import (
+    LANGS,
     fmt_country,
     fmt_date,
     fmt_duration,
@@ -171,6 +176,101 @@ def _sha256(path: Path) -> str:
 # --- shared parameters -------------------------------------------------------------------------
 
 
+def check_parameters(params: Mapping[str, Any], tz: str = DEFAULT_TZ) -> dict[str, Any]:
+    """The report and metrics parameters, checked before anything runs and normalised.
+
+    ``takedowns report`` and ``takedowns metrics`` both call this, so a mistyped value stops
+    the command with one sentence (:class:`InputError`, exit 2) before a notebook runs or a
+    file is written. Checked: ``freq`` (a period spelling), ``start``/``end``/``as_of`` (dates
+    that exist, ``start`` not after ``end``; blank means "not given"), ``deadline_hours`` (a
+    finite number of hours above 0; blank or ``None``: none), ``country`` (a code or a name,
+    returned as its ISO code: ``India`` -> ``IN``), ``platform`` (returned as ``clean`` names
+    it: ``X`` -> ``twitter``), ``lang``, ``engine``, ``redact_handles`` (true or false) and
+    ``acted`` (outcomes, comma-separated or a list: returned as a tuple of outcomes).
+    Other names are returned unchanged.
+    """
+    checked = dict(params)
+    for name in ("start", "end", "as_of"):
+        value = params.get(name)
+        if value not in (None, ""):
+            try:
+                parse_instant(value, tz)
+            except ValueError:
+                raise InputError(
+                    f"{name} {value!r} is not a date that exists; write it as YYYY-MM-DD, "
+                    "e.g. 2021-02-28"
+                ) from None
+    start, end = params.get("start"), params.get("end")
+    if start and end and start_bound(start, tz) >= end_bound_exclusive(end, tz):
+        raise InputError(
+            f"start {params['start']!r} is after end {params['end']!r}; no order could be "
+            "issued between them"
+        )
+    if params.get("freq") not in (None, ""):
+        try:
+            normalize_freq(params["freq"])
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    if "deadline_hours" in params:
+        checked["deadline_hours"] = _deadline_hours(params["deadline_hours"])
+    if params.get("country"):
+        checked["country"] = country_code(params["country"])
+    if params.get("platform"):
+        checked["platform"] = platform_name(params["platform"])
+    if params.get("lang") not in (None, "") and params["lang"] not in LANGS:
+        raise InputError(f"lang {params['lang']!r} is not one of {', '.join(LANGS)}")
+    if params.get("engine") not in (None, ""):
+        from analysis.scale import engines
+
+        try:
+            engines.check_engine(params["engine"])
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    if "redact_handles" in params and not isinstance(params["redact_handles"], bool):
+        raise InputError(f"redact_handles {params['redact_handles']!r} must be true or false")
+    if params.get("acted") not in (None, ""):
+        acted = params["acted"]
+        try:
+            checked["acted"] = metrics.acted_outcomes(
+                acted.split(",") if isinstance(acted, str) else acted
+            )
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    return checked
+
+
+def _deadline_hours(value: Any) -> float | None:
+    """A deadline in hours: a finite number above 0 (``"36"`` is 36.0); blank: none."""
+    if value is None or value == "":
+        return None
+    try:
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"deadline_hours {value!r} is not a number of hours above 0, such as 36")
+    return number
+
+
+def country_code(value: Any) -> str:
+    """A country as ``clean`` stores it: its ISO 3166-1 alpha-2 code (``India``, ``in`` and
+    ``IND`` give ``IN``); :class:`InputError` when it is neither a code nor a known name."""
+    found = normalize_country(pd.Series([value], dtype=object)).iloc[0]
+    if pd.isna(found["value"]):
+        reason = found["reason"] if pd.notna(found["reason"]) else "is blank"
+        raise InputError(f"country: {reason}; use an ISO code such as IN, or a name such as India")
+    return str(found["value"])
+
+
+def platform_name(value: Any) -> str:
+    """A platform as ``clean`` stores it (``X``, ``x.com`` and ``Twitter`` give ``twitter``)."""
+    found = normalize_platform(pd.Series([value], dtype=object)).iloc[0]
+    if pd.isna(found["value"]):
+        reason = found["reason"] if pd.notna(found["reason"]) else "is blank"
+        raise InputError(f"platform: {reason}; use a name such as twitter")
+    return str(found["value"])
+
+
 def as_of_time(tables: Tables, as_of: str | None, tz: str = DEFAULT_TZ) -> pd.Timestamp:
     """``as_of`` as a UTC instant; blank means the latest date anything in the data happened.
 
@@ -195,13 +295,16 @@ def select_orders(
     end: str | None = None,
     tz: str = DEFAULT_TZ,
 ) -> Tables:
-    """The tables restricted to orders of one country/platform issued in [start, end] (local)."""
+    """The tables restricted to orders of one country/platform issued in [start, end] (local).
+
+    ``country`` and ``platform`` are read as ``clean`` reads them (``India`` is ``IN``, ``X``
+    is ``twitter``: :func:`country_code`, :func:`platform_name`)."""
     orders = tables["orders"]
     keep = pd.Series(True, index=orders.index)
     if country:
-        keep &= orders["country"].str.upper() == country.upper()
+        keep &= orders["country"].str.upper() == country_code(country)
     if platform:
-        keep &= orders["platform"].str.lower() == platform.lower()
+        keep &= orders["platform"].str.lower() == platform_name(platform)
     if start:
         keep &= orders["issued_at"] >= start_bound(start, tz)
     if end:
@@ -220,6 +323,76 @@ def select_orders(
     }
 
 
+def explain_empty(
+    tables: Tables,
+    question: str,
+    *,
+    country: str | None = None,
+    platform: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    as_of: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> str:
+    """Why ``question``'s answer (``volume``, ``lag`` or ``reversals``) on the unfiltered
+    ``tables`` is empty, in one sentence: the first filter that left no orders (with what the
+    data do hold), an ``as_of`` before the first order, or no items to measure."""
+    orders = tables["orders"]
+    if orders.empty:
+        return "The processed tables hold no orders, so there is nothing to count."
+    if country:
+        code = country_code(country)
+        mine = (orders["country"].str.upper() == code).fillna(False)
+        if not mine.any():
+            held = sorted(orders["country"].dropna().str.upper().unique())
+            return f"No orders from {code}: the data hold orders from {_listed(held)}."
+        orders = orders[mine]
+    if platform:
+        name = platform_name(platform)
+        mine = (orders["platform"].str.lower() == name).fillna(False)
+        if not mine.any():
+            held = sorted(orders["platform"].dropna().str.lower().unique())
+            return f"No orders to {name}: the orders chosen went to {_listed(held)}."
+        orders = orders[mine]
+    span = (
+        f"between {fmt_date(orders['issued_at'].min())} and {fmt_date(orders['issued_at'].max())}"
+    )
+    if start or end:
+        mine = pd.Series(True, index=orders.index)
+        if start:
+            mine &= orders["issued_at"] >= start_bound(start, tz)
+        if end:
+            mine &= orders["issued_at"] < end_bound_exclusive(end, tz)
+        if not mine.any():
+            window = " ".join(
+                part
+                for part in (f"from {start}" if start else "", f"to {end}" if end else "")
+                if part
+            )
+            return f"No orders were issued {window}: the orders chosen were issued {span}."
+        orders = orders[mine]
+    n = fmt_int(len(orders))
+    if question == "volume":
+        return phrase("volume_none", "en")
+    as_of_ts = as_of_time(tables, as_of, tz)
+    first = orders["issued_at"].min()
+    if as_of_ts < first:
+        return (
+            f"No order was issued by the as-of date {fmt_date(as_of_ts)}: the first of the {n} "
+            f"orders chosen was issued on {fmt_date(first)}; choose a later as-of date."
+        )
+    if question == "lag":
+        return f"The {n} orders chosen name no items whose action could be timed."
+    return (
+        f"No item of the {n} orders chosen was withheld by {fmt_date(as_of_ts)}, so nothing "
+        "could be reversed."
+    )
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(values) if values else "none stated"
+
+
 # --- the three questions -----------------------------------------------------------------------
 
 
@@ -235,6 +408,8 @@ def answer_volume(
     tz: str = DEFAULT_TZ,
 ) -> Answer:
     """How many takedowns: orders and items per period, plus yearly totals for context."""
+    country = country_code(country) if country else country
+    platform = platform_name(platform) if platform else platform
     table = metrics.volume(
         tables["orders"],
         tables["items"],
@@ -301,6 +476,8 @@ def peer_comparison(
     ``bounded``. With fewer than two countries there is nothing to compare and ``table`` is
     empty.
     """
+    country = country_code(country) if country else ""
+    platform = platform_name(platform) if platform else platform
     t = transparency[transparency["country"].notna()]
     key = t["platform"].fillna("").str.lower()
     # One platform's report at a time: Google's and Twitter's requests are not the same unit.
@@ -342,15 +519,15 @@ def peer_comparison(
         "n": len(ranked),
     }
     headline = phrase("peers_headline", lang, **fields)
-    platform_name = (chosen_platform or "-").title()
+    shown_platform = (chosen_platform or "-").title()
     return Answer(
         table=table.reset_index(drop=True),
         title=headline,
         headline=headline,
         findings=[headline],
         n=len(ranked),  # countries reporting in the latest period
-        method=phrase("peers_method", lang, measure=fields["measure"], platform=platform_name),
-        source=phrase("peers_source", lang, platform=platform_name),
+        method=phrase("peers_method", lang, measure=fields["measure"], platform=shown_platform),
+        source=phrase("peers_source", lang, platform=shown_platform),
         as_of=table["period_end"].max(),
     )
 

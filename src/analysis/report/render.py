@@ -16,13 +16,19 @@
 4. writes ``index.html``: one link per report with its title (the notebook's first markdown
    heading) and headline (the text output of the cell tagged ``headline``).
 
-Everything is first written to a temporary folder beside ``out_dir`` and then moved into place
-with ``os.replace``, charts first and ``index.html`` last, so a killed run never leaves a
-half-written file visible; the temporaries of killed runs are removed by the next run.
+Everything is first written to a staging folder inside ``out_dir`` (``.staging-<pid>-...``, on
+the same file system, so the moves never cross devices when ``out_dir`` is a mount point) and
+then moved into place with ``os.replace``, charts first and ``index.html`` last, so a killed run
+never leaves a half-written file visible; the temporaries of killed runs are removed by the next
+run. One run at a time writes ``out_dir``: a second stops at once, naming the first
+(:mod:`analysis.store.lock`).
 
-A notebook that fails does not stop the others. Its executed notebook and HTML page are still
-written, with the failing cell's code and traceback shown, and it is listed in
-``ReportResult.failures``; the caller decides the exit status.
+A notebook that fails does not stop the others, but a run with a failure publishes nothing: the
+pages and chart folders already in ``out_dir`` stay as they were, and the whole run (index,
+pages, executed notebooks, charts) goes to ``out_dir/failed/`` instead, the failing page showing
+the failing cell's code and traceback. The failures are listed in ``ReportResult.failures``
+(each naming its page); the caller decides the exit status. The next successful run removes
+``failed/``.
 
 When the notebooks, the parameters, the package and the data are the same as at the last
 successful run (recorded in ``<out>/.report-cache.json``), nothing is executed and the result
@@ -57,13 +63,19 @@ from typing import Any
 from urllib.parse import quote
 
 from analysis import __version__
-from analysis.core import paths
+from analysis.core import interrupts, paths
 from analysis.core.errors import InputError
 from analysis.core.temporaries import remove_leftovers, temporary_prefix
 from analysis.report.wording import LANGS, phrase
+from analysis.store.atomic import set_new_file_mode
+from analysis.store.lock import folder_lock
 
 INDEX_FILE = "index.html"
 CACHE_FILE = ".report-cache.json"
+#: Where a run with a failed notebook puts its pages, inside the output folder.
+FAILED_DIR = "failed"
+#: The staging folder of a run, inside the output folder; the writer's process id follows.
+STAGING_PREFIX = ".staging-"
 HEADLINE_TAG = "headline"
 AS_OF_TAG = "as-of"
 TITLE_TAG = "title"
@@ -118,22 +130,26 @@ class NotebookFailure:
     ename: str
     evalue: str
     source_line: str = ""
+    page: Path | None = None  # the failed run's page for this notebook, when one was written
 
     def message(self) -> str:
         name = _display_path(self.notebook)
         error = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+        page = f"; its page is {self.page}" if self.page else ""
         if self.cell_index is None:
-            return f"{name} could not be run ({error})."
+            return f"{name} could not be run ({error}){page}."
         where = f"cell {self.cell_index + 1}"
         if self.source_line:
             where += f" (`{self.source_line}`)"
-        return f"{name} failed at {where} with {error}; its report page shows the traceback."
+        shows = f"; its page, with the traceback, is {self.page}" if self.page else ""
+        return f"{name} failed at {where} with {error}{shows}."
 
 
 @dataclass
 class ReportResult:
     """What a report run wrote. ``pages`` follow the notebooks' order; ``timings`` are in seconds
-    per notebook stem (empty when ``cached``)."""
+    per notebook stem (empty when ``cached``). When a notebook failed, ``index`` and ``pages``
+    are in ``out_dir/failed/`` and the published reports in ``out_dir`` were left alone."""
 
     out_dir: Path
     index: Path
@@ -147,8 +163,16 @@ class ReportResult:
         return not self.failures
 
     def message(self) -> str:
-        """One sentence per failed notebook, one per line; empty when every notebook ran."""
-        return "\n".join(failure.message() for failure in self.failures)
+        """One sentence per failed notebook, one per line, then where the published reports
+        are; empty when every notebook ran."""
+        if not self.failures:
+            return ""
+        lines = [failure.message() for failure in self.failures]
+        lines.append(
+            f"Nothing was published: the reports in {self.out_dir} were left as they were; "
+            f"this run's pages are in {self.index.parent}."
+        )
+        return "\n".join(lines)
 
 
 def default_notebooks() -> list[Path]:
@@ -194,41 +218,55 @@ def run_report(
         data_fingerprint = _manifest_fingerprint()
 
     key = None if data_fingerprint is None else _cache_key(notebooks, values, data_fingerprint)
-    # A killed run's staging folder goes even when nothing needs rendering now.
-    _remove_stale_temporaries(out_dir)
-    if key is not None and not force:
-        cached = _cached_result(out_dir, key)
-        if cached is not None:
-            if progress:
-                _say(f"Reports unchanged since the last run; nothing to do ({cached.index}).")
-            return cached
+    with folder_lock(out_dir, "report"):  # one writer at a time
+        # A killed run's staging folder goes even when nothing needs rendering now.
+        _remove_stale_temporaries(out_dir)
+        if key is not None and not force:
+            cached = _cached_result(out_dir, key)
+            if cached is not None:
+                if progress:
+                    _say(f"Reports unchanged since the last run; nothing to do ({cached.index}).")
+                return cached
+        context = _pool_context() if workers > 1 else None
+        declared = {nb: _declared_parameters(nb) for nb in notebooks}
+        _warn_unknown(values, declared)
+        # Inside out_dir: the moves into place stay on one file system (a mount point, a
+        # Docker volume), and a parent folder that cannot be written does not matter.
+        staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(STAGING_PREFIX), dir=out_dir))
+        try:
+            jobs = [_job(nb, declared[nb], values, staging, out_dir, timeout) for nb in notebooks]
+            outcomes = _execute_all(jobs, workers, progress, context)
+            as_of = _as_of(values, outcomes, declared)
+            index_lang = values.get("lang") if values.get("lang") in LANGS else "en"
+            index = _index_html(outcomes, as_of, index_lang)
+            (staging / INDEX_FILE).write_text(index, encoding="utf-8")
+            return _finish(staging, out_dir, outcomes, key, started)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
-    context = _pool_context() if workers > 1 else None
-    declared = {nb: _declared_parameters(nb) for nb in notebooks}
-    _warn_unknown(values, declared)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=temporary_prefix(f".{out_dir.name}{_TMP_MARK}"), dir=out_dir.parent)
-    )
-    try:
-        jobs = [_job(nb, declared[nb], values, staging, out_dir, timeout) for nb in notebooks]
-        outcomes = _execute_all(jobs, workers, progress, context)
-        failures = [_failure(outcome) for outcome in outcomes if outcome["failure"]]
-        as_of = _as_of(values, outcomes, declared)
-        index_lang = values.get("lang") if values.get("lang") in LANGS else "en"
-        (staging / INDEX_FILE).write_text(
-            _index_html(outcomes, as_of, index_lang), encoding="utf-8"
-        )
-        (out_dir / CACHE_FILE).unlink(missing_ok=True)
-        _publish(staging, out_dir, outcomes)
-        pages = [out_dir / outcome["page"] for outcome in outcomes if outcome["page"]]
-        timings = {outcome["stem"]: round(outcome["seconds"], 3) for outcome in outcomes}
-        if key is not None and not failures:
-            _write_cache(out_dir, key, pages, started)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return ReportResult(out_dir, out_dir / INDEX_FILE, pages, failures, False, timings)
+def _finish(
+    staging: Path, out_dir: Path, outcomes: list[dict], key: str | None, started: float
+) -> ReportResult:
+    """Publish the run from ``staging`` (and cache it), or, when a notebook failed, set it
+    aside in ``out_dir/failed/`` and publish nothing."""
+    timings = {outcome["stem"]: round(outcome["seconds"], 3) for outcome in outcomes}
+    if any(outcome["failure"] for outcome in outcomes):
+        # The published pages and charts stay; this run is kept where it can be read.
+        folder = _set_aside(staging, out_dir, outcomes)
+        pages = [folder / outcome["page"] for outcome in outcomes if outcome["page"]]
+        failures = [
+            _failure(outcome, folder / outcome["page"] if outcome["page"] else None)
+            for outcome in outcomes
+            if outcome["failure"]
+        ]
+        return ReportResult(out_dir, folder / INDEX_FILE, pages, failures, False, timings)
+    (out_dir / CACHE_FILE).unlink(missing_ok=True)
+    _publish(staging, out_dir, outcomes)
+    pages = [out_dir / outcome["page"] for outcome in outcomes if outcome["page"]]
+    if key is not None:
+        _write_cache(out_dir, key, pages, started)
+    return ReportResult(out_dir, out_dir / INDEX_FILE, pages, [], False, timings)
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -719,7 +757,7 @@ def _failure_note(failure: dict) -> str:
     )
 
 
-def _failure(outcome: dict) -> NotebookFailure:
+def _failure(outcome: dict, page: Path | None = None) -> NotebookFailure:
     failure = outcome["failure"]
     return NotebookFailure(
         notebook=Path(outcome["notebook"]),
@@ -727,6 +765,7 @@ def _failure(outcome: dict) -> NotebookFailure:
         ename=failure["ename"],
         evalue=failure["evalue"],
         source_line=failure.get("source_line", ""),
+        page=page,
     )
 
 
@@ -873,6 +912,11 @@ def _publish(staging: Path, out_dir: Path, outcomes: list[dict]) -> None:
     """Move the run's files into ``out_dir``: chart folders, notebooks, pages, the index last."""
     retired = staging / ".retired"
     retired.mkdir()
+    with interrupts.deferred():  # a signal waits: never half the pages of one run
+        _move_into_place(staging, out_dir, outcomes, retired)
+
+
+def _move_into_place(staging: Path, out_dir: Path, outcomes: list[dict], retired: Path) -> None:
     for outcome in outcomes:
         if outcome["chart_dir"]:
             target = out_dir / outcome["chart_dir"]
@@ -885,11 +929,50 @@ def _publish(staging: Path, out_dir: Path, outcomes: list[dict]) -> None:
                 name = outcome["stem"] + suffix
                 os.replace(staging / name, out_dir / name)
     os.replace(staging / INDEX_FILE, out_dir / INDEX_FILE)
+    # An earlier failed run's pages are out of date now; they go with the staging folder.
+    failed = out_dir / FAILED_DIR
+    if failed.is_dir() and not failed.is_symlink():
+        os.replace(failed, retired / FAILED_DIR)
+
+
+def _set_aside(staging: Path, out_dir: Path, outcomes: list[dict]) -> Path:
+    """Move a run with a failed notebook to ``out_dir/failed/`` (replacing an earlier failed
+    run's) and return that folder; nothing already published is touched."""
+    run = staging / ".failed-run"
+    run.mkdir()
+    for outcome in outcomes:
+        names = [outcome["chart_dir"]] if outcome["chart_dir"] else []
+        if outcome["page"]:
+            names += [outcome["stem"] + ".ipynb", outcome["stem"] + ".html"]
+        for name in names:
+            os.replace(staging / name, run / name)
+        if outcome["page"]:
+            _point_to(run / f"{outcome['stem']}.ipynb", out_dir, out_dir / FAILED_DIR)
+    os.replace(staging / INDEX_FILE, run / INDEX_FILE)
+    target = out_dir / FAILED_DIR
+    if target.is_dir() and not target.is_symlink():
+        os.replace(target, staging / ".retired-failed")
+    os.replace(run, target)
+    return target
+
+
+def _point_to(executed: Path, out_dir: Path, folder: Path) -> None:
+    """Rewrite where the executed notebook says it and its charts were saved (``out_dir/<stem>``
+    as the worker recorded it) to ``folder``, where a failed run is kept."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    stem = executed.stem
+    # ``out_dir/<stem>`` starts both the chart folder (``output_dir``) and papermill's
+    # ``output_path`` (``out_dir/<stem>.ipynb``).
+    _relocate(nb, out_dir / stem, folder / stem)
+    nbformat.write(nb, executed)
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Delete the staging folders and cache files of runs that were killed; they were never
-    visible as outputs."""
+    visible as outputs. (Older versions staged beside ``out_dir``; those go too.)"""
+    remove_leftovers(out_dir, STAGING_PREFIX)
     if out_dir.parent.is_dir():
         remove_leftovers(out_dir.parent, f".{out_dir.name}{_TMP_MARK}")
     remove_leftovers(out_dir, CACHE_FILE + _TMP_MARK)
@@ -955,6 +1038,7 @@ def _write_cache(out_dir: Path, key: str, pages: list[Path], started: float) -> 
         "seconds": round(time.perf_counter() - started, 3),
     }
     fd, temporary = tempfile.mkstemp(prefix=temporary_prefix(CACHE_FILE + _TMP_MARK), dir=out_dir)
+    set_new_file_mode(fd)  # mkstemp's 0600 would keep the cache from a web server's user
     with os.fdopen(fd, "w", encoding="utf-8") as sink:
         json.dump(record, sink, indent=1)
     os.replace(temporary, out_dir / CACHE_FILE)

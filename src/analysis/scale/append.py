@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.core.times import DEFAULT_TZ
 from analysis.ingest.canonical import Canonical, to_canonical
@@ -39,6 +40,7 @@ from analysis.ingest.sources import (
     load_sources,
 )
 from analysis.scale import dataset
+from analysis.store.lock import folder_lock
 
 #: The kinds whose files hold status checks.
 CHECK_KINDS = ("x_snapshots", "handle_list")
@@ -106,14 +108,17 @@ def append_files(
         raise InputError(
             f"kind {kind!r} holds no status checks; use one of {', '.join(CHECK_KINDS)}"
         )
+    if raw_dir is not None:
+        paths.refuse_inside_raw(Path(dataset_dir), raw_dir, "the dataset")
     declared = _declared(raw_dir)
     sources = [
         f if isinstance(f, Source) else _source(Path(f), declared, kind, timezone) for f in files
     ]
-    try:
-        return _append(sources, Path(dataset_dir), chunk_rows, partial)
-    except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
-        return _append(sources, Path(dataset_dir), None, partial)
+    with folder_lock(Path(dataset_dir), "append"):  # one writer at a time
+        try:
+            return _append(sources, Path(dataset_dir), chunk_rows, partial)
+        except ChunksUntrusted:  # a record spanning lines, found late: read each file whole
+            return _append(sources, Path(dataset_dir), None, partial)
 
 
 def _append(
@@ -208,6 +213,11 @@ def _source(path: Path, declared: list[Source], kind: str | None, timezone: str)
     """The declared source reading ``path``, else one made for it by its form."""
     if not path.exists():
         raise InputError(f"{path}: file not found")
+    if not (path.is_file() or path.is_dir()):  # /dev/zero never ends; a FIFO blocks forever
+        raise InputError(
+            f"{path} is not a regular file (a device, a pipe or a socket); save the checks to "
+            "a file and append that"
+        )
     mine = find_source(declared, path)
     if mine:
         source = mine[0]

@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from analysis.core import schema
+from analysis.core import interrupts, schema
 from analysis.core.errors import InputError
 from analysis.store.atomic import fsync_dir, remove_stale_temporaries, stage_bytes
 from analysis.store.processed import pandas_types
@@ -180,8 +180,9 @@ def stage(
 
 def commit(staged: Staged) -> AppendResult:
     """Move the staged files into place (each rename is atomic) and flush their folders."""
-    for tmp, target in staged.files:
-        os.replace(tmp, target)
+    with interrupts.deferred():  # a signal waits: a batch goes in whole
+        for tmp, target in staged.files:
+            os.replace(tmp, target)
     for folder in {target.parent for _, target in staged.files}:
         fsync_dir(folder)
     return AppendResult(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.core import schema
+from analysis.core import interrupts, schema
 from analysis.core.errors import InputError
 from analysis.store.atomic import fsync_dir, remove_stale_temporaries, stage, stage_bytes
 from analysis.store.export import safe_csv
@@ -68,8 +69,11 @@ def write_outputs(
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, target in staged:  # manifest is last: it names the run the tables belong to
-        os.replace(tmp, target)
+    # The manifest is last: it names the run the tables belong to. A signal waits until every
+    # file is in place, so Ctrl-C or SIGTERM never leaves tables of two runs.
+    with interrupts.deferred():
+        for tmp, target in staged:
+            os.replace(tmp, target)
     fsync_dir(out_dir)
     return [target for _, target in staged]
 
@@ -81,20 +85,38 @@ def _stage_tables(
 
     Two threads, biggest tables first: Arrow conversion and Parquet encoding release the GIL,
     so a run with millions of items and events writes them side by side. If any fails, the
-    temporaries already written are removed and the first error is raised.
+    temporaries already written are removed and the first error is raised. If this thread is
+    interrupted (Ctrl-C, SIGTERM), the writers stop at their next batch and every temporary is
+    removed before the interruption goes on.
     """
+    stop = threading.Event()
 
     def stage(name: str, frame) -> tuple[Path, Path]:
         target = out_dir / f"{name}.parquet"
         if not isinstance(frame, pd.DataFrame):  # a table kept on disk (analysis.clean.spill)
             target_schema = schema.TABLES[name].with_metadata(_metadata(metadata))
-            batches = (b.replace_schema_metadata(target_schema.metadata) for b in frame.batches())
+            batches = (
+                _unless(stop, b.replace_schema_metadata(target_schema.metadata))
+                for b in frame.batches()
+            )
             return _stage_batches(batches, target, target_schema), target
         return _stage_parquet(to_arrow(name, frame, metadata), target), target
 
     by_size = sorted(range(len(frames)), key=lambda i: -len(frames[i][1]))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {i: pool.submit(stage, *frames[i]) for i in by_size}
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {}
+    try:
+        for i in by_size:
+            futures[i] = pool.submit(stage, *frames[i])
+        pool.shutdown(wait=True)
+    except BaseException:
+        stop.set()
+        with interrupts.deferred():  # a second Ctrl-C must not cut the clean-up short
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future in futures.values():
+                if not future.cancelled() and future.exception() is None:
+                    future.result()[0].unlink(missing_ok=True)
+        raise
     staged, errors = [], []
     for i in range(len(frames)):
         try:
@@ -106,6 +128,16 @@ def _stage_tables(
             tmp.unlink(missing_ok=True)
         raise errors[0]
     return staged
+
+
+class _Stopped(Exception):
+    """A writer thread stopped because the run was interrupted."""
+
+
+def _unless(stop: threading.Event, batch):
+    if stop.is_set():
+        raise _Stopped("interrupted")
+    return batch
 
 
 def _stage_parquet(table: pa.Table, target: Path) -> Path:
@@ -134,9 +166,19 @@ def read_manifest(processed: Path) -> dict:
             f"{processed}: no processed data here (no {MANIFEST}); run `takedowns clean` first"
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError(f"{path} is damaged; run `takedowns clean` to rebuild it") from None
+    # A manifest cut short or emptied ({}) names no run: as damaged as one that is not JSON.
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("run_id"), str)
+        or not isinstance(manifest.get("sources"), list)
+    ):
+        raise InputError(
+            f"{path} is damaged (it names no run or sources); run `takedowns clean` to rebuild it"
+        )
+    return manifest
 
 
 def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
@@ -151,7 +193,12 @@ def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[s
         path = processed / TABLE_FILES[name]
         if not path.is_file():
             raise InputError(f"{path} is missing; run `takedowns clean`")
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as err:  # truncated, overwritten, not Parquet
+            raise InputError(
+                f"{path} is damaged ({_first_line(err)}); run `takedowns clean` to rebuild it"
+            ) from None
         run_id = (table.schema.metadata or {}).get(b"takedowns.run_id", b"").decode()
         if run_id != manifest["run_id"]:
             raise InputError(
@@ -160,6 +207,11 @@ def read_tables(processed: Path, names: tuple[str, ...] | None = None) -> dict[s
             )
         out[name] = table.to_pandas(types_mapper=pandas_types)
     return out
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
 
 
 def pandas_types(arrow_type: pa.DataType):

@@ -271,7 +271,10 @@ def _parse_texts(st: _State, t: pd.Series, dayfirst: bool) -> None:
         if family == "numeric":
             a, b = _num(g["a"]), _num(g["b"])
             d, mo = (a, b) if dayfirst else (b, a)
-            y = np.where(y < 100, y + 2000, y)
+            # Two digits are this century (21 is 2021); four digits are the year as written,
+            # so 0021 is the year 21 and is rejected as before 2000, never read as 2021.
+            two_digits = (g["y"].str.len() == 2).fillna(False).to_numpy(dtype=bool)
+            y = np.where(two_digits, y + 2000, y)
         else:
             d = _num(g["d"])
             if "mon" in g:
@@ -369,8 +372,9 @@ def parse_datetimes(
     Accepted: ISO ``2021-01-31``, ``2021-01-31T10:30``, ``2021-01-31 10:30:15(.ffffff)`` with an
     optional ``Z`` / ``+05:30`` / ``+0530``, ``2021/01/31``, ``20210131``; numeric day-month-year
     ``31/01/2021``, ``31-01-2021 10:30``, ``31.01.2021``, ``31/01/21`` (two-digit years are
-    20xx), where ``dayfirst`` decides what ``04/02/2021`` means (True: 4 Feb; False: 2 Apr)
-    and an impossible reading is rejected, never swapped; month names ``31 Jan 2021``,
+    20xx; a four-digit year is that year, so ``01/02/0021`` is the year 21 and is rejected),
+    where ``dayfirst`` decides what ``04/02/2021`` means (True: 4 Feb; False: 2 Apr) and an
+    impossible reading is rejected, never swapped; month names ``31 Jan 2021``,
     ``31 January 2021``, ``31st of January, 2021``, ``Jan 31, 2021``, ``31-Jan-2021 10:30``,
     with an optional leading weekday; 12-hour times ``10:30 PM``, ``10 pm``, ``10.30 a.m.``,
     and ``10:30 hrs``; Devanagari digits (``३१/०१/२०२१``) and Hindi month names (``31 जनवरी

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.core.errors import InputError
-from analysis.ingest.readers.tabular import decode_text
+from analysis.ingest.readers.tabular import TOO_DEEP, decode_text
 from analysis.ingest.sources import source_files
 
 
@@ -54,6 +54,8 @@ def _file_documents(file: Path, encoding: str | None) -> Iterator[Document]:
             # "Extra data" after a complete first value: JSON Lines saved as .json.
             if err.msg != "Extra data":
                 raise InputError(f"{file}: invalid JSON at line {err.lineno}: {err.msg}") from None
+        except RecursionError:
+            raise InputError(f"{file}: the JSON is {TOO_DEEP}") from None
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -62,6 +64,9 @@ def _file_documents(file: Path, encoding: str | None) -> Iterator[Document]:
         except json.JSONDecodeError as err:
             clipped = line if len(line) <= 80 else line[:79] + "…"
             yield Document(file, number, error=f"invalid JSON: {err.msg}", text=clipped)
+        except RecursionError:
+            clipped = line if len(line) <= 80 else line[:79] + "…"
+            yield Document(file, number, error=f"JSON {TOO_DEEP}", text=clipped)
 
 
 def id_text(value: object) -> object:

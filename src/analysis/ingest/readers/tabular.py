@@ -204,9 +204,22 @@ def _decode(data: bytes, encoding: str, path: Path) -> str:
 def _sniff_delimiter(text: str) -> str:
     """Pick the delimiter that splits the header into the most fields (ties go to comma)."""
     header = next(iter(text.splitlines()), "")
-    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in _DELIMITERS}
+    counts = {d: _cells_in(header, d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] > 1 else ","
+
+
+def _cells_in(line: str, delimiter: str) -> int:
+    """How many cells ``delimiter`` splits ``line`` into (0 when csv cannot read it, e.g. a
+    cell over the field limit: the reader says so, with the file's name)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return 0
+
+
+#: Why a JSON document cannot be read when Python's parser runs out of stack.
+TOO_DEEP = "nested too deeply to read (lists or objects inside each other thousands of levels deep)"
 
 
 def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTable:
@@ -288,6 +301,11 @@ def _read_csv_exact(path: Path, encoding: str | None, delimiter: str | None) -> 
     try:
         header = next(reader)
     except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            raise InputError(
+                f"{path}: the header row has a cell over {csv.field_size_limit() // 1024} KiB, "
+                "the most a cell may hold; is row 1 really the header?"
+            ) from None
         raise InputError(f"{path}: cannot read the header row: {err}") from None
     header = [h.strip() for h in header]
     if not any(header):
@@ -799,11 +817,17 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
                 records.append((number, json.loads(line)))
             except json.JSONDecodeError as err:
                 problems.append(RowProblem(number, None, _clip(line), f"invalid JSON: {err.msg}"))
+            except RecursionError:
+                problems.append(RowProblem(number, None, _clip(line), f"JSON {TOO_DEEP}"))
     else:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as err:
             raise InputError(f"{path}: invalid JSON at line {err.lineno}: {err.msg}") from None
+        except RecursionError:
+            raise InputError(
+                f"{path}: the JSON is {TOO_DEEP}; expected a list of records"
+            ) from None
         if isinstance(doc, dict):
             lists = [v for v in doc.values() if isinstance(v, list)]
             if len(lists) != 1:
