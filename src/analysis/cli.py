@@ -234,7 +234,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ctrl-C and SIGTERM raise inside the command, so its clean-up runs as for an error.
     with interrupts.handled():
-        return _run(args)
+        try:
+            return _run(args)
+        except KeyboardInterrupt as err:  # the signal came as the command was returning
+            return _interrupted(getattr(err, "signum", signal.SIGINT))
 
 
 def _run(args: argparse.Namespace) -> int:
