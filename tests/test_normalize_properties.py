@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from analysis.ingest.normalize.handles import ITEM_COLUMNS, parse_items
 
-VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,15}$")
+VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,20}$")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 handles = st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=15)

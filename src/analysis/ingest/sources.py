@@ -215,6 +215,7 @@ _SOURCE_KEYS = {
     "unmapped",
     "columns",
     "defaults",
+    "values",
 }
 
 
@@ -233,6 +234,9 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     unmapped: str = "notes"  # "notes": kept as "Header: value" in notes; "ignore": dropped
+    #: ``[source.values]``: canonical column -> {cell as written -> the value to read instead}
+    #: (matched ignoring case and surrounding spaces), e.g. ``country = {"Crotia" = "HR"}``.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def has(self, canonical: str) -> bool:
         """True when the file maps a header to ``canonical`` or a default supplies it."""
@@ -348,6 +352,7 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             f"{where}: delimiter must be one character, not {delimiter!r} "
             '(e.g. ",", ";", "\\t" or "|")'
         )
+    values = _check_values(block.get("values", {}), allowed, kind, where)
     sheet = block.get("sheet")
     if sheet is not None and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise InputError(f"{where}: 'sheet' only applies to spreadsheets, not {path.suffix} files")
@@ -364,6 +369,7 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         encoding=None if encoding is None else str(encoding),
         delimiter=delimiter,
         unmapped=unmapped,
+        values=values,
     )
     # Kinds with built-in header names are checked once their headers are known.
     needed = () if kind in BUILTIN_COLUMNS else REQUIRED_COLUMNS[kind]
@@ -376,6 +382,33 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             f"(add it under [source.columns] or [source.defaults])"
         )
     return source
+
+
+def _check_values(
+    table: object, allowed: frozenset[str], kind: str, where: str
+) -> dict[str, dict[str, str]]:
+    """``[source.values]``: one table per canonical column, of cell -> replacement."""
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: [source.values] must be a table")
+    out: dict[str, dict[str, str]] = {}
+    for canonical, mapping in table.items():
+        if canonical not in allowed:
+            raise InputError(
+                f"{where}: [source.values] names {canonical!r}, which is not a column of kind "
+                f"{kind!r}; use one of {', '.join(sorted(allowed))}"
+            )
+        if not isinstance(mapping, dict) or not mapping:
+            raise InputError(
+                f"{where}: [source.values] {canonical} must map cells to values, e.g. "
+                f'[source.values.{canonical}] then "Crotia" = "HR"'
+            )
+        for cell, value in mapping.items():
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                raise InputError(
+                    f"{where}: [source.values.{canonical}] {cell!r} must map to a plain value"
+                )
+        out[str(canonical)] = {str(k): str(v) for k, v in mapping.items()}
+    return out
 
 
 def source_files(path: Path) -> list[Path]:

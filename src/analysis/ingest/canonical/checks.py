@@ -366,8 +366,11 @@ def _implied_orders(
             "time_precision": issued["time_precision"],
             "title": pd.Series(np.nan, index=cells.index, dtype="str"),
             "source_url": source_url.astype("str"),
-            "notes": pd.Series(
-                f"order implied by the handle list {cells.file}", index=cells.index, dtype="str"
+            "notes": join_notes(
+                pd.Series(
+                    f"order implied by the handle list {cells.file}", index=cells.index, dtype="str"
+                ),
+                country["note"],
             ),
             **cells.provenance(),
         }
