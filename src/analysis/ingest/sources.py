@@ -185,8 +185,16 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "item": ("URL", "Tweet URL", "Account URL", "Profile URL", "Link", "Handle"),
         "order_id": ("Notice", "Notice ID", "Lumen notice", "Notice URL", "File", "Order"),
         "issued_at": ("Date received", "Received", "Received date", "Received on"),
-        "status": ("Status", "Account status", "Tweet status"),
-        "visible_text": ("Visible text", "Notice text", "Withheld text", "Text shown"),
+        "status": ("Status", "Account status", "Active status", "Account state"),
+        "visible_text": (
+            "Visible text",
+            "Notice text",
+            "Withheld text",
+            "Text shown",
+            "Page text",
+            "India tweet text",
+            "Tweet text in India",
+        ),
         "checked_at": ("Checked at", "Checked on", "Status date", "Status checked"),
     },
 }
