@@ -55,10 +55,12 @@ _TRANSPARENCY_COLUMNS = frozenset(
 
 #: For each kind: the canonical names a file header may be mapped to (and ``[source.defaults]``
 #: may fill). Names that are not table columns are inputs the kind reads: ``period`` (a period
-#: string such as ``July - December 2020``), ``country_name`` (a country name used when the code
-#: is blank), ``removed_legal_pct``/``removed_policy_pct`` (Google's percentages, summed into
+#: string such as ``July - December 2020``), ``country_name`` (a country name, used when there is
+#: no code), ``removed_legal_pct``/``removed_policy_pct`` (Google's percentages, summed into
 #: ``compliance_rate``), ``requests_part`` (request counts split by branch, summed into
-#: ``requests``), ``status``/``visible_text`` (what a handle list says about an item) and
+#: ``requests``), ``branch_requests``/``branch_items``/``branch_rate`` (Google's historical
+#: figures per branch, ``Court Orders: Number of Requests``: one row per branch),
+#: ``status``/``visible_text`` (what a handle list says about an account and a post's page) and
 #: ``checked_at`` (when that was seen).
 KIND_COLUMNS: dict[str, frozenset[str]] = {
     "orders": _ORDER_COLUMNS,
@@ -72,7 +74,9 @@ KIND_COLUMNS: dict[str, frozenset[str]] = {
     # Lumen notices and X API lookups have fixed fields; only defaults apply.
     "lumen": frozenset({"platform", "country", "authority", "legal_basis"}),
     "x_snapshots": frozenset({"checked_at", "country", "order_id", "platform", "source_url"}),
-    "transparency_x": frozenset({*_TRANSPARENCY_COLUMNS, "period"}),
+    "transparency_x": frozenset(
+        {*_TRANSPARENCY_COLUMNS, "period", "country_name", "requests_part"}
+    ),
     "transparency_google": frozenset(
         {
             *_TRANSPARENCY_COLUMNS,
@@ -80,8 +84,12 @@ KIND_COLUMNS: dict[str, frozenset[str]] = {
             "removed_legal_pct",
             "removed_policy_pct",
             "requests_part",
+            "branch_requests",
+            "branch_items",
+            "branch_rate",
         }
     ),
+    "transparency_meta": frozenset({*_TRANSPARENCY_COLUMNS, "period", "country_name"}),
     "handle_list": frozenset(
         {
             "item",
@@ -111,8 +119,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "transparency": ("period_start", "period_end"),
     "lumen": (),
     "x_snapshots": (),
-    "transparency_x": ("period", "country"),
+    "transparency_x": ("period",),
     "transparency_google": ("period_end",),
+    "transparency_meta": (),
     "handle_list": ("item", "order_id"),
 }
 
@@ -136,12 +145,22 @@ def header_key(header: str) -> str:
 BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "transparency_x": {
         "period": ("Time period", "Period", "Reporting period", "Report period"),
-        "country": ("Country", "Country/Region", "Country code"),
+        "country": ("ISO code", "Country code", "CLDR Territory Code"),
+        "country_name": ("Country", "Country/Region", "Country name"),
         "requests": (
             "Combined removal requests",
             "Removal requests",
             "Total removal requests",
             "Legal demands",
+        ),
+        # The per-period files split requests by branch and give no combined column; so do
+        # researchers' compilations of them (sadettindemirel's ttrall.csv).
+        "requests_part": (
+            "Removal requests (court orders)",
+            "Removal requests (gov't agency, police, other)",
+            "Removal requests (government agency, police, other)",
+            "removal_request_court",
+            "removal_request_other",
         ),
         "accounts_specified": (
             "Combined accounts specified",
@@ -160,6 +179,7 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
             "Compliance rate",
             "Percentage where some content withheld",
             "% where some content withheld",
+            "percent_of_witheld_content",
         ),
     },
     "transparency_google": {
@@ -167,7 +187,9 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "country_name": ("Country/Region", "Country", "Country Name"),
         "country": ("CLDR Territory Code", "Country Code", "Territory Code"),
         "requestor": ("Requestor", "Requester"),
-        "requests": ("Number of Requests", "Content Removal Requests", "Removal Requests"),
+        # The detailed product x reason file's "Total" counts requests: per country and
+        # period its rows add up to the request count of the other files (docs/sources.md).
+        "requests": ("Number of Requests", "Content Removal Requests", "Removal Requests", "Total"),
         "items_requested": (
             "Items Requested To Be Removed",
             "Number of Items Requested",
@@ -180,6 +202,33 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "scope": ("Product",),
         "reason": ("Reason",),
         "requests_part": ("Court Orders", "Executive, Police, etc."),
+        "branch_requests": (
+            "All Requests: Number of Requests",
+            "Court Orders: Number of Requests",
+            "Other Requests (Executive, Police, etc.): Number of Requests",
+        ),
+        "branch_rate": (
+            "All Requests: % Fully Or Partially Complied With",
+            "Court Orders: % Fully Or Partially Complied With",
+            "Other Requests (Executive, Police, etc.): % Fully Or Partially Complied With",
+        ),
+        "branch_items": (
+            "All Requests: Items Requested To Be Removed",
+            "Court Orders: Items Requested To Be Removed",
+            "Other Requests (Executive, Police, etc.): Items Requested To Be Removed",
+        ),
+    },
+    "transparency_meta": {
+        "period": ("Period", "Time period", "Reporting period", "Report period"),
+        "country": ("Country code", "ISO code"),
+        "country_name": ("Country", "Country/Region", "Country name"),
+        "items_withheld": (
+            "Content Restrictions",
+            "Content restricted",
+            "Pieces of content restricted",
+            "Items restricted",
+            "Content restrictions based on local law",
+        ),
     },
     "handle_list": {
         "item": ("URL", "Tweet URL", "Account URL", "Profile URL", "Link", "Handle"),
@@ -199,6 +248,19 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+#: Header shapes read without ``[source.columns]`` when no built-in name matches (the header
+#: casefolded, spacing collapsed; the first matching pattern wins): Google's historical
+#: ``<Branch>: <figure>`` headers, and X's branch columns however their apostrophe was mangled
+#: (``GOV’T`` is a Windows-1252 byte; copies show it as ``GOV�T`` or ``GOVâ€™T``).
+BUILTIN_PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "transparency_google": (
+        (r"^[^:]+:\s*number of requests$", "branch_requests"),
+        (r"^[^:]+:\s*items requested to be removed$", "branch_items"),
+        (r"^[^:]+:\s*% fully or partially complied with$", "branch_rate"),
+    ),
+    "transparency_x": ((r"^removal requests? \((?:court|gov|police|other).*\)$", "requests_part"),),
+}
+
 BUILTIN_COLUMNS: dict[str, dict[str, str]] = {
     kind: {header_key(h): canonical for canonical, headers in table.items() for h in headers}
     for kind, table in BUILTIN_HEADERS.items()
@@ -208,6 +270,7 @@ BUILTIN_COLUMNS: dict[str, dict[str, str]] = {
 KIND_DEFAULTS: dict[str, dict[str, str]] = {
     "transparency_x": {"platform": "twitter"},
     "transparency_google": {"platform": "google"},
+    "transparency_meta": {"platform": "facebook"},
     "x_snapshots": {"platform": "twitter", "country": "IN"},
     "handle_list": {"platform": "twitter"},
 }

@@ -46,7 +46,9 @@ class Cells:
         noting each replacement on its row."""
         for canonical, mapping in self.source.values.items():
             lookup = {k.strip().casefold(): v for k, v in mapping.items()}
-            for header in self.headers.get(canonical, []):
+            # A country map applies to a name column too (transparency kinds read both).
+            names = ("country", "country_name") if canonical == "country" else (canonical,)
+            for header in [h for name in names for h in self.headers.get(name, [])]:
                 text = cell_text(self.frame[header])
                 new = text.str.casefold().map(lookup)
                 hit = new.notna() & text.notna()
@@ -72,6 +74,8 @@ class Cells:
     def _collect_unmapped(self) -> pd.Series | None:
         used = {h for hs in self.headers.values() for h in hs}
         extra = [h for h in self.frame.columns if h not in used]
+        #: The file's headers no canonical column is read from, in file order.
+        self.unmapped = extra
         if not extra:
             return None
         if self.source.unmapped == "ignore":
