@@ -377,3 +377,11 @@ def test_source_values_fix_a_cell_without_touching_the_file(tmp_path):
         (tmp_path / "sources.toml").write_text(toml + block, encoding="utf-8")
         with pytest.raises(InputError, match=re.escape(words)):
             load_sources(tmp_path)
+
+
+def test_no_suggestion_for_a_standard_export(capsys):
+    # Google's current export: the headers it does not map (the other percentages) are kept
+    # in notes on purpose and there is nothing to guess, so nothing is suggested.
+    path = Path(__file__).parent / "fixtures" / "sources" / "google-current.csv"
+    main(["validate", str(path)])
+    assert "[source.columns]" not in capsys.readouterr().out

@@ -13,7 +13,7 @@ import re
 
 from analysis.core import schema
 from analysis.core.errors import HeaderError, InputError
-from analysis.ingest.canonical.suggest import suggest_columns
+from analysis.ingest.canonical.suggest import new_guesses, suggest_columns
 from analysis.ingest.readers.tabular import RawTable
 from analysis.ingest.sources import (
     BUILTIN_COLUMNS,
@@ -68,7 +68,7 @@ def effective_source(source: Source, headers: list[str]) -> Source:
             raise HeaderError(
                 f"{source.path}: no column gives {canonical!r} ({where}its headers are {found}); "
                 f"map one under [source.columns] or set [source.defaults] {canonical}",
-                suggestion=suggest_columns(source, headers),
+                suggestion=suggest_columns(source, headers, columns),
             )
     return out
 
@@ -127,15 +127,15 @@ def _map_key(header: str) -> str:
 
 def unmapped_suggestion(source: Source, headers: list[str]) -> str:
     """A ``[source.columns]`` suggestion for a file some of whose headers no canonical column
-    is read from (:func:`~analysis.ingest.canonical.suggest.suggest_columns`); empty when every
-    header is mapped, for kinds reading an API's fields, and when the source's required
-    columns are missing (its error says so, with the same suggestion)."""
+    is read from (:func:`~analysis.ingest.canonical.suggest.suggest_columns`); empty when it
+    would guess nothing new (every header mapped, or the others kept in notes for want of a
+    guess), for kinds reading an API's fields, and when the source's required columns are
+    missing (its error says so, with the same suggestion)."""
     if source.kind in FIXED_FIELD_KINDS:
         return ""
     try:
-        mapped = {_map_key(h) for h in effective_source(source, headers).columns}
+        mapped = effective_source(source, headers).columns
     except InputError:
         return ""
-    if all(_map_key(h) in mapped for h in headers):
-        return ""
-    return suggest_columns(source, headers)
+    block = suggest_columns(source, headers, mapped)
+    return block if new_guesses(block) else ""

@@ -1,8 +1,9 @@
 """A ready-to-paste ``[source.columns]`` block guessed from a file's headers.
 
-``takedowns validate`` prints it for a file whose headers are not all mapped, and the error a
-file without the columns its kind needs prints it too. Each header gets the best guess for its
-kind, in order: a built-in header name of the kind (:data:`~analysis.ingest.sources.
+``takedowns validate`` prints it for a file some of whose headers are not mapped (when it has
+a guess for one of them), and for a file without the columns its kind needs. Headers the
+source already reads keep their mapping; each other header gets the best guess for its kind,
+marked ``# guessed``, in order: a built-in header name of the kind (:data:`~analysis.ingest.sources.
 BUILTIN_HEADERS`, also by shape), the canonical name itself (``issued_at``, ``Issued at``), a
 word reporters use for it (``Order No.`` -> ``order_id``, ``Remarks`` -> ``notes``), then the
 closest built-in or canonical name by spelling. A header with no guess, or whose guess another
@@ -63,39 +64,54 @@ _WORDS: tuple[tuple[str, str], ...] = (
     (r"\bevent\b|\baction\b", "event"),
     (r"\bperiod\b|\bhalf\b", "period"),
     (r"\brequests?\b|\bdemands?\b", "requests"),
-    (r"\bcompl(?:ied|iance)\b|\bpercent(?:age)?\b|%", "compliance_rate"),
+    (r"\bcompl(?:ied|iance)\b|\bpercent(?:age)? (?:where|of)\b", "compliance_rate"),
     (r"\bstatus\b|\bstate\b", "status"),
     (r"\bchecked\b|\bseen\b", "checked_at"),
     (r"\breceived\b", "issued_at"),
 )
 
 
-def suggest_columns(source: Source, headers: list[str]) -> str:
+def suggest_columns(
+    source: Source, headers: list[str], mapped: dict[str, str] | None = None
+) -> str:
     """A ``[source.columns]`` block for ``headers`` under ``source``'s kind (see the module
-    docstring); empty for kinds that read an API's fixed fields and when no header gives any
-    guess."""
+    docstring). ``mapped`` (header -> canonical) is what the source already reads, built-in
+    names included (default: its own ``[source.columns]``); those lines come first in file
+    order and win over guesses. Empty for kinds that read an API's fixed fields and when no
+    header gives anything to write."""
     allowed = KIND_COLUMNS.get(source.kind, frozenset())
     if not allowed or source.kind in ("lumen", "x_snapshots"):
         return ""
-    mine = {_map_key(h): c for h, c in source.columns.items()}
-    if not any(mine.get(_map_key(h)) or best_guess(source.kind, h) for h in headers):
-        return ""  # nothing to go on (a file whose first row is data, not headers)
-    taken: set[str] = set()
+    known = {_map_key(h): c for h, c in (source.columns if mapped is None else mapped).items()}
+    taken = set(known.values()) - _MULTI
     lines = [
         f"[source.columns]  # suggested for {source.name} (kind {source.kind}): check each line"
     ]
     width = max((len(_quoted(h)) for h in headers), default=0)
+    useful = False
     for header in headers:
-        guess = mine.get(_map_key(header)) or best_guess(source.kind, header)
         left = _quoted(header).ljust(width)
+        if _map_key(header) in known:
+            lines.append(f'{left} = "{known[_map_key(header)]}"')
+            useful = True
+            continue
+        guess = best_guess(source.kind, header)
         if guess is None:
             lines.append(f'# {left} = ""  # no guess: map it, or leave it out (kept in notes)')
-        elif guess in taken and guess not in _MULTI:
-            lines.append(f'# {left} = "{guess}"  # another header above already gives {guess}')
+        elif guess in taken:
+            lines.append(f'# {left} = "{guess}"  # another header already gives {guess}')
         else:
-            taken.add(guess)
-            lines.append(f'{left} = "{guess}"')
-    return "\n".join(lines)
+            if guess not in _MULTI:
+                taken.add(guess)
+            lines.append(f'{left} = "{guess}"  # guessed')
+            useful = True
+    return "\n".join(lines) if useful else ""
+
+
+def new_guesses(block: str) -> bool:
+    """True when a suggestion maps a header the source does not read yet (its ``# guessed``
+    lines); see :func:`suggest_columns`."""
+    return "# guessed" in block
 
 
 def best_guess(kind: str, header: str) -> str | None:

@@ -326,7 +326,11 @@ def _no_figure_anywhere(cells: Cells) -> None:
     raise HeaderError(
         f"{cells.source.path}: no figure could be read from any row (kind {kind!r}): {what}; "
         "map the figure columns under [source.columns]",
-        suggestion=suggest_columns(cells.source, list(cells.frame.columns)),
+        suggestion=suggest_columns(
+            cells.source,
+            list(cells.frame.columns),
+            {h: c for c, hs in cells.headers.items() for h in hs},
+        ),
     )
 
 
