@@ -150,7 +150,7 @@ def test_google_historical_countries_and_rejects(cleaned):
         39,
         400,
     )
-    assert spain["notes"].startswith("branches do not add up to All Requests")
+    assert spain["notes"].startswith("the branches do not account for All Requests")
     rejected = _rejected(cleaned, "google-historical.csv")
     assert set(rejected) == {4, 7}  # China "?": no figure at all
     assert all(r.startswith("no figure in this row") for r in rejected.values())
@@ -385,3 +385,14 @@ def test_no_suggestion_for_a_standard_export(capsys):
     path = Path(__file__).parent / "fixtures" / "sources" / "google-current.csv"
     main(["validate", str(path)])
     assert "[source.columns]" not in capsys.readouterr().out
+
+
+def test_a_country_table_without_a_country_is_one_sentence(tmp_path):
+    (tmp_path / "t.csv").write_text("Time period,Removal requests\nH1 2020,4\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\npath = "t.csv"\nkind = "transparency_x"\n', encoding="utf-8"
+    )
+    (source,) = load_sources(tmp_path)
+    with pytest.raises(InputError) as err:
+        read_source(source)
+    assert "no column gives 'country'" in str(err.value) and "\n" not in str(err.value)

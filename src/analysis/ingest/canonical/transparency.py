@@ -188,6 +188,25 @@ def _drop_totals(cells: Cells, *columns: str) -> None:
     cells.log.drop(total, "a Total row (the sum of the other rows)")
 
 
+def _require_country(cells: Cells) -> None:
+    """A table of countries needs a country: a code or name column, or a default."""
+    if not (cells.has("country") or cells.has("country_name")):
+        looked_for = ", ".join(
+            repr(h)
+            for c in ("country", "country_name")
+            for h in BUILTIN_HEADERS.get(cells.source.kind, {}).get(c, ())
+        )
+        raise HeaderError(
+            f"{cells.source.path}: no column gives 'country' (looked for {looked_for}); map one "
+            'under [source.columns] or set [source.defaults] country = "IN"',
+            suggestion=suggest_columns(
+                cells.source,
+                list(cells.frame.columns),
+                {h: c for c, hs in cells.headers.items() for h in hs},
+            ),
+        )
+
+
 def _reject_backwards(cells: Cells, start: pd.Series, end: pd.Series, period: str) -> None:
     backwards = start.notna() & end.notna() & (end < start)
     cells.log.reject(
@@ -221,7 +240,7 @@ def _country(cells: Cells) -> pd.Series:
         from_name = blank_code & name.notna() & ~supra
         fallback = normalize_country(name.where(from_name))
         name_header = cells.header("country_name")
-        cells.note(join_notes(name_header + ": " + fallback["note"]))
+        cells.note(name_header + ": " + fallback["note"])
         cells.note((name_header + ": " + name).where(from_name & fallback["value"].isna()))
         return by_code.fillna(fallback["value"]).where(~supra)
     if "country_name" in cells.headers:
@@ -239,10 +258,12 @@ def _transparency_frame(
     *,
     requestor: pd.Series | None = None,
     notes: tuple[pd.Series, ...] = (),
+    platform: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Transparency rows from parsed periods, figures and countries."""
-    platform = normalize_platform(cells.get("platform"))
-    cells.parsed("platform", platform)
+    """Transparency rows from parsed periods, figures and countries (``platform``: already
+    read, when a kind makes several rows of each source row)."""
+    if platform is None:
+        platform = _platform(cells)
     counts = figures.counts
     none = pd.DataFrame(
         {
@@ -258,7 +279,7 @@ def _transparency_frame(
     )
     return pd.DataFrame(
         {
-            "platform": platform["value"],
+            "platform": platform,
             "country": country,
             "requestor": cells.text("requestor") if requestor is None else requestor,
             "reason": cells.text("reason"),
@@ -276,6 +297,12 @@ def _transparency_frame(
             **cells.provenance(),
         }
     )
+
+
+def _platform(cells: Cells) -> pd.Series:
+    parsed = normalize_platform(cells.get("platform"))
+    cells.parsed("platform", parsed)
+    return parsed["value"]
 
 
 def _finish(cells: Cells, frames: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -382,6 +409,7 @@ def build_transparency_x(cells: Cells) -> dict[str, pd.DataFrame]:
     column: the branches are summed into ``requests`` and kept in ``notes``
     (:func:`summed_counts`).
     """
+    _require_country(cells)
     _drop_totals(cells, "period", "country", "country_name")
     period = cells.text("period")
     cells.required("period", period, "the time period")
@@ -516,8 +544,9 @@ def _branch_frames(
 
     So that no total is counted twice, each source row gives either one row per branch
     (``requestor`` = the branch as Google names it; a branch whose cells are all blank had
-    none and gives no row) or, when the branches do not account for the total, one row with the
-    total (``requestor`` = ``All Requests``) and the branches' cells in ``notes``. The branches
+    none and gives no row) or, when the branches do not account for the total (none given,
+    a different sum, bounds that cannot be added), one row with the total (``requestor`` =
+    ``All Requests``) and the branches' cells in ``notes``. The branches
     account for the total when, for requests and for items, they add up to it exactly (blank =
     0), or when a single branch is given and its cell reads the same as the total's (``<10``).
     """
@@ -541,6 +570,7 @@ def _branch_frames(
     else:
         split = any_part & _parts_add_up(cells, branches, read, total_name, parts)
     frames = []
+    platform = _platform(cells)
     for name in ([total_name] if total_name else []) + parts:
         keep = ~split if name == total_name else split & given(name)
         branch = _Figures(cells, figures.counts, figures.rate)
@@ -560,7 +590,12 @@ def _branch_frames(
                 )
             )
             extra.append(
-                ("branches do not add up to " + name + ": " + shown).where(any_part & ~split)
+                (
+                    "the branches do not account for "
+                    + name
+                    + " (they add up to another number, or give bounds that cannot be added), "
+                    "so the row is the total: " + shown
+                ).where(any_part & ~split)
             )
         frame = _transparency_frame(
             cells,
@@ -570,6 +605,7 @@ def _branch_frames(
             country,
             requestor=pd.Series(name, index=cells.index, dtype="str"),
             notes=(*figures.notes, *extra),
+            platform=platform,
         )
         frames.append(frame[keep.to_numpy()])
     return frames
@@ -588,6 +624,7 @@ def _parts_add_up(
     total: str,
     parts: list[str],
 ) -> pd.Series:
+    """Rows whose branches account for the total (see :func:`_branch_frames`)."""
     ok = pd.Series(True, index=cells.index)
     for canonical in ("branch_requests", "branch_items"):
         if canonical not in branches[total]:
@@ -628,10 +665,13 @@ def build_transparency_meta(cells: Cells) -> dict[str, pd.DataFrame]:
     law) -> ``items_withheld``. Requests for user data are not takedowns: they stay in
     ``notes``. The period comes from a ``period`` column, ``[source.defaults] period``
     (``H1 2013``), or the file name (``Facebook-Government-Report-2013-H1.csv``)."""
+    _require_country(cells)
     _drop_totals(cells, "period", "country", "country_name")
     period = cells.text("period")
     header = cells.header("period")
-    if period.isna().all():
+    if period.notna().any():
+        cells.required("period", period, "the period")
+    else:
         found = re.search(_FILE_HALF, cells.source.path.name)
         if found is None:
             raise HeaderError(
