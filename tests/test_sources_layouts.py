@@ -36,6 +36,7 @@ import pytest
 from analysis.clean.pipeline import build_manifest, process, read_source
 from analysis.cli import main
 from analysis.core.errors import InputError
+from analysis.ingest.canonical import effective_source
 from analysis.ingest.sources import load_sources
 
 LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
@@ -396,3 +397,23 @@ def test_a_country_table_without_a_country_is_one_sentence(tmp_path):
     with pytest.raises(InputError) as err:
         read_source(source)
     assert "no column gives 'country'" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "REMOVAL REQUESTS (GOV\u2019T AGENCY, POLICE, OTHER)",  # read as Windows-1252
+        "REMOVAL REQUESTS (GOV\ufffdT AGENCY, POLICE, OTHER)",  # read as UTF-8, replaced
+        "REMOVAL REQUESTS (GOV\u00e2\u20ac\u2122T AGENCY, POLICE, OTHER)",  # UTF-8 read as 1252
+        "REMOVAL REQUESTS (GOVERNMENT AGENCY, POLICE, OTHER) ",  # another period's spelling
+    ],
+)
+def test_x_branch_headers_however_the_apostrophe_came_through(tmp_path, header):
+    (tmp_path / "t.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\npath = "t.csv"\nkind = "transparency_x"\n', encoding="utf-8"
+    )
+    (source,) = load_sources(tmp_path)
+    headers = ["TIME PERIOD", "COUNTRY", "REMOVAL REQUESTS (COURT ORDERS)", header]
+    columns = effective_source(source, headers).columns
+    assert [columns[h] for h in headers[2:]] == ["requests_part", "requests_part"]
