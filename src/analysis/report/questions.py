@@ -498,6 +498,7 @@ def peer_comparison(
     if measure is None or t["country"].nunique() < 2:
         return empty
     rows = t[t[measure].notna()].assign(bounded=t[f"{measure}_bound"].notna())
+    rows, overlaps = _one_file_per_period(rows)
     per = rows.groupby(["country", "period_start", "period_end"], as_index=False).agg(
         value=(measure, "sum"), bounded=("bounded", "any")
     )
@@ -526,10 +527,30 @@ def peer_comparison(
         headline=headline,
         findings=[headline],
         n=len(ranked),  # countries reporting in the latest period
-        method=phrase("peers_method", lang, measure=fields["measure"], platform=shown_platform),
+        method=phrase("peers_method", lang, measure=fields["measure"], platform=shown_platform)
+        + (phrase("peers_overlap", lang, n=fmt_int(overlaps)) if overlaps else ""),
         source=phrase("peers_source", lang, platform=shown_platform),
         as_of=table["period_end"].max(),
     )
+
+
+def _one_file_per_period(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows of one source file per (country, period): two downloads of a report often cover
+    the same half-year (Google's historical export ends with the period its current export
+    starts with), and summing both would count it twice. The file whose figures reach the
+    latest period (the newer download) is kept; returns the rows and how many (country,
+    period) pairs had another file set aside."""
+    if rows.empty or "source_file" not in rows:
+        return rows, 0
+    newest = rows.groupby("source_file")["period_end"].max()
+    rank = rows["source_file"].map(
+        {f: i for i, f in enumerate(newest.sort_values(kind="stable").index[::-1])}
+    )
+    key = ["country", "period_start", "period_end"]
+    best = rank.groupby([rows[k] for k in key]).transform("min")
+    files = rows.groupby(key)["source_file"].transform("nunique")
+    overlaps = int(rows.loc[files > 1, key].drop_duplicates().shape[0])
+    return rows[rank == best], overlaps
 
 
 def answer_lag(

@@ -198,6 +198,10 @@ PHRASES: dict[str, dict[str, str]] = {
             "{platform} transparency report: {measure} per period, summed over requestors"
         ),
         "peers_source": "{platform} transparency report, as declared in data/raw/sources.toml",
+        "peers_overlap": (
+            "; {n} country-periods appear in two report files: only the newer file's figures "
+            "are summed"
+        ),
         "measure_requests": "requests",
         "measure_items_requested": "items requested",
         "measure_items_withheld": "items withheld",
@@ -266,6 +270,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "peers_headline": "{period} तक की अवधि में {measure} में {n} देशों में {country} का स्थान: {rank}",
         "peers_method": "{platform} पारदर्शिता रिपोर्ट: हर अवधि में {measure}, सभी अनुरोधकर्ताओं का जोड़",
         "peers_source": "{platform} पारदर्शिता रिपोर्ट, data/raw/sources.toml के अनुसार",
+        "peers_overlap": "; {n} देश-अवधियाँ दो रिपोर्ट फ़ाइलों में हैं: केवल नई फ़ाइल के आँकड़े जोड़े गए",
         "measure_requests": "अनुरोध",
         "measure_items_requested": "हटाने को कहे गए आइटम",
         "measure_items_withheld": "रोके गए आइटम",
