@@ -199,12 +199,14 @@ def _require_country(cells: Cells) -> None:
         raise HeaderError(
             f"{cells.source.path}: no column gives 'country' (looked for {looked_for}); map one "
             'under [source.columns] or set [source.defaults] country = "IN"',
-            suggestion=suggest_columns(
-                cells.source,
-                list(cells.frame.columns),
-                {h: c for c, hs in cells.headers.items() for h in hs},
-            ),
+            suggestion=_suggestion(cells),
         )
+
+
+def _suggestion(cells: Cells) -> str:
+    """A ``[source.columns]`` block for the file's headers, keeping what the source maps."""
+    mapped = {h: c for c, hs in cells.headers.items() for h in hs}
+    return suggest_columns(cells.source, list(cells.frame.columns), mapped)
 
 
 def _reject_backwards(cells: Cells, start: pd.Series, end: pd.Series, period: str) -> None:
@@ -353,11 +355,7 @@ def _no_figure_anywhere(cells: Cells) -> None:
     raise HeaderError(
         f"{cells.source.path}: no figure could be read from any row (kind {kind!r}): {what}; "
         "map the figure columns under [source.columns]",
-        suggestion=suggest_columns(
-            cells.source,
-            list(cells.frame.columns),
-            {h: c for c, hs in cells.headers.items() for h in hs},
-        ),
+        suggestion=_suggestion(cells),
     )
 
 
