@@ -370,9 +370,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "lag_chart_not_reached": (
             "कार्रवाई के ज्ञात समय वाले {n} आदेशों में से किसी में आधे आइटम पर कार्रवाई नहीं हुई"
         ),
-        "lag_chart_checked": (
-            "सभी {n} आदेश बाद में ही जाँचे गए: प्लेटफ़ॉर्म ने कब कार्रवाई की, यह पता नहीं"
-        ),
+        "lag_chart_checked": ("सभी {n} आदेश बाद में ही जाँचे गए: प्लेटफ़ॉर्म ने कब कार्रवाई की, यह पता नहीं"),
         "reversal_sentence": "आदेश {order}: {withheld} आइटम रोके गए, {reversed} बहाल हुए",
         "reversal_median": " (बहाली में लगा मध्य समय: {median})",
         "reversal_reblocked": ", {reblocked} फिर से रोके गए",
