@@ -999,9 +999,10 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
         thumb = outcome.get("thumbnail")
         picture = ""
         if thumb and href and not failure:
+            # Decoration beside the link (the link's text is the title): one link per report.
             picture = (
-                f'<a class="thumb" href="{href}" tabindex="-1" aria-hidden="true">'
-                f'<img src="{esc(quote(thumb["src"]))}" alt="" loading="lazy"></a>\n'
+                f'<div class="thumb"><img src="{esc(quote(thumb["src"]))}" alt="" '
+                'loading="lazy"></div>\n'
             )
         if failure:
             cell = failure["cell_index"]

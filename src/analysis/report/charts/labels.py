@@ -115,7 +115,7 @@ _DIRECTIONS = [
 ]
 #: A thin grey line from a label to its point, when the label had to move away from it.
 _LEADER = {"arrowstyle": "-", "color": "#8a8a8a", "linewidth": 0.8, "shrinkA": 1, "shrinkB": 2}
-_RADII = (6.0, 18.0, 32.0, 50.0, 72.0, 100.0, 135.0, 175.0)
+_RADII = (6.0, 14.0, 24.0, 36.0, 50.0, 66.0, 84.0, 104.0, 126.0, 150.0, 176.0, 204.0)
 
 
 @dataclass

@@ -406,17 +406,24 @@ def _letter_marks(drawn: Canvas, ax: Axes, timeline: Timeline) -> None:
         ).set_in_layout(False)
 
 
-def _window(part: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
-    """(start, end, in whole days) of a panel: from its first block to its last restoration,
-    a day wide at least when the times are dates, padded on both sides."""
-    start, end = part["withheld_at"].min(), part["bar_end"].max()
-    times = pd.concat([part["withheld_at"], part["bar_end"]]).dropna()
-    whole_days = bool((times == times.dt.normalize()).all())
-    if whole_days:
-        end = end + pd.Timedelta(days=1)  # a date means the whole day
+def _date_only(part: pd.DataFrame) -> np.ndarray:
+    """Episodes known only by date (blocked and restored at local midnights, measured in days):
+    they are drawn as whole days, since the hours are not known."""
+    start, end = part["withheld_at"], part["bar_end"]
+    return (
+        (start == start.dt.normalize()) & (end == end.dt.normalize()) & (part["unit"] == "days")
+    ).to_numpy(dtype=bool)
+
+
+def _window(part: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) of a panel: from its first block to its last restoration (the end of that
+    day for an episode known only by date), padded on both sides."""
+    ends = part["bar_end"] + pd.to_timedelta(np.where(_date_only(part), 1, 0), unit="D")
+    start, end = part["withheld_at"].min(), ends.max()
     span = end - start
-    pad = max(span * 0.12, pd.Timedelta(days=1) if whole_days else pd.Timedelta(hours=2))
-    return start - pad, end + pad, whole_days
+    whole = bool(_date_only(part).all())
+    pad = max(span * 0.12, pd.Timedelta(days=1) if whole else pd.Timedelta(hours=2))
+    return start - pad, end + pad
 
 
 def _draw_panel(
@@ -429,12 +436,12 @@ def _draw_panel(
     lanes = list(dict.fromkeys(part["lane"]))
     ypos = {lane: i for i, lane in enumerate(lanes)}
     y = part["lane"].map(ypos).to_numpy(dtype="float64")
-    lo, hi, whole_days = _window(part)
+    lo, hi = _window(part)
     x_lo, x_hi = date_numbers([lo, hi])
     x0 = date_numbers(part["withheld_at"])
     x1 = date_numbers(part["bar_end"])
     # A date-only reversal lasted "some time within that day": drawn as the whole day, lighter.
-    within_day = whole_days & (x1 - x0 < 1.0)
+    within_day = _date_only(part) & (x1 - x0 < 1.0)
     x1 = np.where(within_day, x0 + 1.0, x1)
     width = np.maximum(x1 - x0, 0.004 * (x_hi - x_lo))
     color = PALETTE[0]

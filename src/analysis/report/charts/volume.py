@@ -300,8 +300,9 @@ def _draw_bars(ax: Axes, data: pd.DataFrame, measure: str, drawn: Canvas) -> lis
                 label=label("partial_period", drawn.lang),
             )
         )
-    # Headroom above the tallest bar: the order labels go there.
-    ax.set_ylim(0, max(1, values.max()) * 1.4)
+    # Headroom above the tallest bar: the order labels go there, one row each.
+    labelled = _LABELLED[drawn.size.name]
+    ax.set_ylim(0, max(1, values.max()) * (1.2 + 0.15 * labelled))
     pad_xlim(ax, [*start, *(start + width)], pad=0.01)
     if len(values) <= _MAX_VALUE_LABELS[drawn.size.name]:
         _label_bars(ax, start, width, values, drawn)
