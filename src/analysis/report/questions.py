@@ -414,9 +414,10 @@ def answer_lag(
     countries = tables["orders"].drop_duplicates("order_id").set_index("order_id")["country"]
     curves = {oid: metrics.survival_curve(items, oid) for oid in summary["order_id"]}
     bands = {oid: metrics.survival_band(items, oid) for oid in summary["order_id"]}
+    # One sentence per order, the orders naming the most items first (the page opens them first).
     findings = [
         _lag_sentence(row, lang, tz, countries.get(row["order_id"]))
-        for _, row in summary.iterrows()
+        for _, row in summary.sort_values("items", ascending=False, kind="stable").iterrows()
     ]
     title = headline = phrase("lag_none", lang)
     deadline, unit = None, "days"
@@ -593,7 +594,9 @@ def answer_reversals(
     summary = metrics.reversal_summary(eps, by="order", tz=tz)
     approximate = set(eps.loc[eps["approximate"].astype(bool), "order_id"].dropna())
     summary = summary.assign(approximate=summary["order_id"].isin(approximate))
-    findings = [_reversal_sentence(row, lang) for _, row in summary.iterrows()]
+    # The orders with the most items restored first (the page opens them first).
+    by_reversed = summary.sort_values("items_reversed", ascending=False, kind="stable")
+    findings = [_reversal_sentence(row, lang) for _, row in by_reversed.iterrows()]
     title = headline = phrase("reversal_none", lang)
     reversed_rows = summary[summary["items_reversed"] > 0]
     if len(reversed_rows):
