@@ -415,6 +415,70 @@ def test_survival_chart_png_csv_and_texts(survival_en, tmp_path):
     assert marks == [(40.0, 50.0), (48.0, 25.0)]
 
 
+def _outcomes(basis_o2: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": [O1, O2],
+            "items": [4.0, 2.0],
+            "withheld": [3.0, 1.0],
+            "suspended": [0.0, 0.0],
+            "gone": [1.0, 0.0],
+            "no_outcome": [0.0, 1.0],
+            "timing_basis": ["bounded", basis_o2],
+        }
+    )
+
+
+def test_survival_chart_draws_a_band_where_timing_is_a_range_and_no_curve_for_first_checks():
+    band = pd.DataFrame(
+        {
+            "time": [0.0, 4.0, 10.0, 30.0],
+            "survival_earliest": [1.0, 0.5, 0.25, 0.25],
+            "survival_latest": [1.0, 1.0, 0.5, 0.25],
+            "unit": "hours",
+        }
+    )
+    common = {"title": "t", "subtitle": "s", "source": "x", "as_of": AS_OF}
+    chart = charts.survival_chart(
+        km_frames(), bands={O1: band}, outcomes=_outcomes("before_first_check"), **common
+    )
+    # O2 was acted on only before its first check: no curve, no row in the curves' data...
+    assert set(chart.data["series"]) == {O1}
+    texts = figure_texts(chart.figure)
+    assert "Range: action seen only between two checks" in texts
+    assert "95% confidence band" not in texts  # O1's timing is a range: its band, not a CI
+    # ... but its outcomes are drawn and saved, each apart.
+    outcomes = chart.extra["outcomes"]
+    assert list(outcomes["order_id"]) == [O1, O2]
+    assert {"Withheld", "Suspended", "Gone (not found: cause unknown)", "Nothing seen"} <= set(
+        texts
+    )
+    assert {O1, O2} <= set(texts)
+    band_rows = chart.extra["band"]
+    assert list(band_rows["pct_not_actioned_latest"]) == [100.0, 100.0, 50.0, 25.0]
+
+
+def test_survival_chart_shows_the_largest_orders_and_says_how_many_more():
+    many = {f"IN-{i:03d}": km_frames()[O1] for i in range(30)}
+    outcomes = pd.DataFrame(
+        {"order_id": list(many), "items": [float(i) for i in range(30)], "withheld": 1.0}
+    )
+    chart = charts.survival_chart(
+        many,
+        outcomes=outcomes,
+        title="t",
+        subtitle="s",
+        source="x",
+        as_of=AS_OF,
+        data_name="survival",
+        size="narrow",
+    )
+    texts = figure_texts(chart.figure)
+    assert "and 24 more in survival-outcomes.csv" in texts  # six bars on a phone
+    shown = chart.extra["outcomes"].loc[chart.extra["outcomes"]["shown"], "order_id"]
+    assert list(shown) == [f"IN-{i:03d}" for i in range(29, 23, -1)]
+
+
 def test_survival_chart_rejects_unknown_unit():
     with pytest.raises(ValueError, match="unit"):
         charts.survival_chart(
