@@ -34,6 +34,9 @@ from analysis.store.processed import read_tables
 
 from support.hostile_reports import NOTEBOOK_STEMS
 
+# Every test here kills or pauses whole runs: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 #: Runs `takedowns clean` with a pause after the Nth temporary is written (``stage``) or after
 #: the Nth temporary is renamed into place (``rename``), then waits to be killed.
 WRAPPER = """
