@@ -22,6 +22,7 @@ import html
 import io
 import re
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,7 +72,9 @@ class Chart:
     are saved as ``<name>-<key>.csv``. ``title``, ``subtitle`` and ``source`` are the frame's
     texts (the page writes them as HTML around a drawing without the frame) and
     ``description`` says what the chart shows, for readers who cannot see it (the SVG's
-    ``<desc>``). ``size`` and ``framed`` say which drawing this is.
+    ``<desc>``). ``size`` and ``framed`` say which drawing this is. ``names_data`` is True when
+    the drawing names the file its data is saved under (a note such as "and 3 more in
+    survival-outcomes.csv"), so drawing it with another ``data_name`` would change it.
     """
 
     figure: Figure
@@ -83,6 +86,7 @@ class Chart:
     description: str = ""
     size: str = "wide"
     framed: bool = True
+    names_data: bool = False
     redraw: Callable[..., Chart] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator:
@@ -285,6 +289,8 @@ class Layout:
         engine = self.fig.get_layout_engine()
         if engine is None or not hasattr(engine, "set"):
             return
+        # The engine's settings are not artists: say the figure changed, so it is laid out again.
+        self.fig.stale = True
         height = self.height
         top = height - self.top_gap
         bottom = min(self.bottom, max(top - 40.0, 0.0))
@@ -371,14 +377,27 @@ def _draw_frame(
     return layout
 
 
+#: What the last :func:`settle` of each figure returned; a figure that has not changed since
+#: (matplotlib marks a figure stale whenever one of its artists changes) is not laid out again.
+_SETTLED: weakref.WeakKeyDictionary[Figure, bool] = weakref.WeakKeyDictionary()
+
+
 def settle(fig: Figure) -> bool:
     """Lay the figure out (and draw it without rendering, so every text can be measured).
 
     Returns False when the layout engine could not do its job: the axes would have collapsed
     (the engine then leaves them where they were; :meth:`Canvas.fit` grows the figure), or the
     constraints cannot be satisfied, in which case the figure falls back to fixed margins
-    rather than failing.
+    rather than failing. A figure that has not changed since its last layout is left as it is
+    (a layout pass costs about as much as drawing the figure).
     """
+    if not fig.stale and fig in _SETTLED:
+        return _SETTLED[fig]
+    _SETTLED[fig] = ok = _lay_out(fig)
+    return ok
+
+
+def _lay_out(fig: Figure) -> bool:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
