@@ -806,9 +806,6 @@ def _failure(outcome: dict, page: Path | None = None) -> NotebookFailure:
 
 def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
     """The page: code hidden (except a failing cell's), prompts hidden, nothing from the network."""
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)  # widget state: a script tag that needs a CDN renderer
     for cell in nb.cells:
@@ -839,11 +836,27 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
                     _failure_note(failure) if position == 0 else "**The cell that failed:**"
                 )
 
-    exporter = HTMLExporter(
+    exporter = _html_exporter(exclude_input=failing is None, lang=lang)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _NETWORK_TAG.sub("", body)
+    # The house font travels inside the page (only the glyphs it uses), so the charts' text and
+    # Devanagari render offline on any machine, with the metrics the charts were laid out with.
+    style = f"<style>{font_face_css(body)}{PAGE_CSS}</style>\n</head>"
+    return body.replace("</head>", style, 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _html_exporter(*, exclude_input: bool, lang: str):
+    """One exporter per setting and process: it compiles the page templates once (about 40 of
+    them, a quarter of a second), and a worker exports several pages."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
         template_name="lab",
         template_file=_OFFLINE_TEMPLATE_NAME,
         extra_loaders=[DictLoader({_OFFLINE_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
-        exclude_input=failing is None,
+        exclude_input=exclude_input,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
@@ -851,12 +864,6 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
         require_js_url="",
         language_code=lang,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = _NETWORK_TAG.sub("", body)
-    # The house font travels inside the page (only the glyphs it uses), so the charts' text and
-    # Devanagari render offline on any machine, with the metrics the charts were laid out with.
-    style = f"<style>{font_face_css(body)}{PAGE_CSS}</style>\n</head>"
-    return body.replace("</head>", style, 1)
 
 
 #: The page style: an article column for text, figures as wide as 960 px, the wide chart
