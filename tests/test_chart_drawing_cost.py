@@ -6,9 +6,14 @@
 * ``settle`` lays a figure out again only when something in it changed since the last layout.
 * The page keeps the notebook's own wide drawing with its frame for the PNG: a chart is drawn
   three times for a page (wide with its frame, wide without, narrow), not four.
+* The report runner loads papermill without the grammar jsonschema would build for a format
+  nothing checks.
 """
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import matplotlib as mpl
 import pandas as pd
@@ -101,3 +106,20 @@ def test_the_page_draws_a_chart_three_times_and_keeps_the_notebooks_drawing(tmp_
     present.chart(result, tmp_path, "volume")
     assert [(c["size"], c["frame"]) for c in calls] == [("wide", False), ("narrow", False)]
     assert (tmp_path / "volume.png").read_bytes() == result.png()
+
+
+def test_the_runner_imports_papermill_without_building_the_iri_grammar():
+    """rfc3987-syntax (pulled in by JupyterLab) would cost every runner process about 2 s of
+    CPU when jsonschema is imported; nbformat never checks that format."""
+    code = (
+        "import sys\n"
+        "from analysis.report import render\n"
+        "render.import_runner_modules()\n"
+        "assert 'papermill' in sys.modules and 'nbconvert' in sys.modules\n"
+        "assert 'lark' not in sys.modules and 'rfc3987_syntax' not in sys.modules\n"
+        "import importlib.util\n"
+        "assert importlib.util.find_spec('rfc3987_syntax') is None or "
+        "__import__('rfc3987_syntax')  # importable again afterwards\n"
+        "import analysis.report.preload\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

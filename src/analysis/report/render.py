@@ -317,6 +317,7 @@ def _plain(value: Any) -> Any:
 
 
 def _declared_parameters(notebook: Path) -> dict[str, dict]:
+    import_runner_modules()
     import papermill
 
     try:
@@ -364,14 +365,37 @@ def _job(
 # --- execution ----------------------------------------------------------------------------------
 
 
+def import_runner_modules() -> None:
+    """Import what executing and exporting a notebook needs (papermill, nbformat, nbconvert),
+    without the IRI grammar.
+
+    nbformat imports jsonschema, whose format checker builds about forty parsers for the
+    ``iri`` format (rfc3987-syntax, installed with JupyterLab) when that package is there:
+    about 2 s of CPU in every process that imports it, more than the rest of papermill. Nothing
+    here checks formats (nbformat validates without a format checker), so while these are
+    imported the package is made unimportable; afterwards it can be imported again. When
+    jsonschema is already loaded nothing changes.
+    """
+    blocked = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
+    try:
+        import nbconvert  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", False) is None:
+            del sys.modules["rfc3987_syntax"]
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Where the workers come from; on Linux the fork server starts now, importing papermill and
-    nbconvert while this process inspects the notebooks."""
+    nbconvert (:mod:`analysis.report.preload`) while this process inspects the notebooks."""
     if sys.platform.startswith("linux"):
         import multiprocessing.forkserver
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "papermill", "nbconvert"])
+        context.set_forkserver_preload(["analysis.report.preload"])
         multiprocessing.forkserver.ensure_running()
         return context
     return multiprocessing.get_context("spawn")  # macOS: forking after imports is unsafe
@@ -476,6 +500,7 @@ def _render_one(job: dict) -> dict:
     Runs in a worker process; takes and returns plain dicts so nothing unpicklable crosses over.
     """
 
+    import_runner_modules()
     import nbformat
     import papermill
 
