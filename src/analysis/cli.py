@@ -493,7 +493,6 @@ def _clean_if_stale(base: Path) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from analysis.clean.pipeline import clean, summary
     from analysis.core.errors import InputError
     from analysis.report import questions, render
 
@@ -508,6 +507,9 @@ def _report(args: argparse.Namespace) -> int:
     try:
         questions.load(base, checks_dataset=False)  # only the cleaned tables' state matters here
     except InputError:  # missing, interrupted or older than data/raw: rebuild first
+        # Imported here: a report with nothing to clean (the cached re-run) does without it.
+        from analysis.clean.pipeline import clean, summary
+
         result = clean(base / "raw", base / "processed")
         print(shown(summary(result.manifest, base / "processed")))
     result = render.run_report(

@@ -331,7 +331,7 @@ def chart(result: charts.Chart, out: Path, name: str, lang: str = "en") -> None:
     links to the CSV and the PNG.
     """
     check_name(name)
-    framed = _variant(result, "wide", True, name)
+    framed = _framed_wide(result, name)
     framed.save(out, name)
     wide = _variant(result, "wide", False, name)
     narrow = _variant(result, "narrow", False, name)
@@ -348,6 +348,16 @@ def chart(result: charts.Chart, out: Path, name: str, lang: str = "en") -> None:
         }
     }
     _display_html(markup, framed.title, metadata)
+
+
+def _framed_wide(result: charts.Chart, name: str) -> charts.Chart:
+    """The wide drawing with its frame (the PNG): the notebook's own drawing when it is that one
+    and does not name its data file under another name; drawing it again would give the same
+    figure, at the cost of a whole drawing."""
+    given = result.redraw.keywords.get("data_name") if result.redraw is not None else None
+    if result.size == "wide" and result.framed and (not result.names_data or given == name):
+        return result
+    return _variant(result, "wide", True, name)
 
 
 def _variant(result: charts.Chart, size: str, frame: bool, name: str) -> charts.Chart:

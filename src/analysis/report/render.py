@@ -317,6 +317,7 @@ def _plain(value: Any) -> Any:
 
 
 def _declared_parameters(notebook: Path) -> dict[str, dict]:
+    import_runner_modules()
     import papermill
 
     try:
@@ -364,14 +365,37 @@ def _job(
 # --- execution ----------------------------------------------------------------------------------
 
 
+def import_runner_modules() -> None:
+    """Import what executing and exporting a notebook needs (papermill, nbformat, nbconvert),
+    without the IRI grammar.
+
+    nbformat imports jsonschema, whose format checker builds about forty parsers for the
+    ``iri`` format (rfc3987-syntax, installed with JupyterLab) when that package is there:
+    about 2 s of CPU in every process that imports it, more than the rest of papermill. Nothing
+    here checks formats (nbformat validates without a format checker), so while these are
+    imported the package is made unimportable; afterwards it can be imported again. When
+    jsonschema is already loaded nothing changes.
+    """
+    blocked = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
+    try:
+        import nbconvert  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", False) is None:
+            del sys.modules["rfc3987_syntax"]
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Where the workers come from; on Linux the fork server starts now, importing papermill and
-    nbconvert while this process inspects the notebooks."""
+    nbconvert (:mod:`analysis.report.preload`) while this process inspects the notebooks."""
     if sys.platform.startswith("linux"):
         import multiprocessing.forkserver
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "papermill", "nbconvert"])
+        context.set_forkserver_preload(["analysis.report.preload"])
         multiprocessing.forkserver.ensure_running()
         return context
     return multiprocessing.get_context("spawn")  # macOS: forking after imports is unsafe
@@ -476,6 +500,7 @@ def _render_one(job: dict) -> dict:
     Runs in a worker process; takes and returns plain dicts so nothing unpicklable crosses over.
     """
 
+    import_runner_modules()
     import nbformat
     import papermill
 
@@ -806,9 +831,6 @@ def _failure(outcome: dict, page: Path | None = None) -> NotebookFailure:
 
 def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
     """The page: code hidden (except a failing cell's), prompts hidden, nothing from the network."""
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)  # widget state: a script tag that needs a CDN renderer
     for cell in nb.cells:
@@ -839,11 +861,27 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
                     _failure_note(failure) if position == 0 else "**The cell that failed:**"
                 )
 
-    exporter = HTMLExporter(
+    exporter = _html_exporter(exclude_input=failing is None, lang=lang)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _NETWORK_TAG.sub("", body)
+    # The house font travels inside the page (only the glyphs it uses), so the charts' text and
+    # Devanagari render offline on any machine, with the metrics the charts were laid out with.
+    style = f"<style>{font_face_css(body)}{PAGE_CSS}</style>\n</head>"
+    return body.replace("</head>", style, 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _html_exporter(*, exclude_input: bool, lang: str):
+    """One exporter per setting and process: it compiles the page templates once (about 40 of
+    them, a quarter of a second), and a worker exports several pages."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
         template_name="lab",
         template_file=_OFFLINE_TEMPLATE_NAME,
         extra_loaders=[DictLoader({_OFFLINE_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
-        exclude_input=failing is None,
+        exclude_input=exclude_input,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
@@ -851,12 +889,6 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
         require_js_url="",
         language_code=lang,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = _NETWORK_TAG.sub("", body)
-    # The house font travels inside the page (only the glyphs it uses), so the charts' text and
-    # Devanagari render offline on any machine, with the metrics the charts were laid out with.
-    style = f"<style>{font_face_css(body)}{PAGE_CSS}</style>\n</head>"
-    return body.replace("</head>", style, 1)
 
 
 #: The page style: an article column for text, figures as wide as 960 px, the wide chart

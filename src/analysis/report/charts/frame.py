@@ -22,6 +22,7 @@ import html
 import io
 import re
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import pandas as pd
 from kiwisolver import UnsatisfiableConstraint
 from matplotlib import font_manager
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
@@ -71,7 +72,9 @@ class Chart:
     are saved as ``<name>-<key>.csv``. ``title``, ``subtitle`` and ``source`` are the frame's
     texts (the page writes them as HTML around a drawing without the frame) and
     ``description`` says what the chart shows, for readers who cannot see it (the SVG's
-    ``<desc>``). ``size`` and ``framed`` say which drawing this is.
+    ``<desc>``). ``size`` and ``framed`` say which drawing this is. ``names_data`` is True when
+    the drawing names the file its data is saved under (a note such as "and 3 more in
+    survival-outcomes.csv"), so drawing it with another ``data_name`` would change it.
     """
 
     figure: Figure
@@ -83,6 +86,7 @@ class Chart:
     description: str = ""
     size: str = "wide"
     framed: bool = True
+    names_data: bool = False
     redraw: Callable[..., Chart] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator:
@@ -231,10 +235,87 @@ def svg_markup(fig: Figure, *, chart_id: str, title: str, description: str) -> s
 
 _MARGIN = 10.0  # pixels around the frame
 
+#: Text sizes already measured in this process: (text, font, dots per inch, hinting) ->
+#: (width, height, descent) in pixels. Bounded: cleared when it holds this many.
+_MEASURED: dict[tuple, tuple[float, float, float]] = {}
+_MEASURED_MAX = 20_000
+#: A font's ascent, descent and line gap in pixels, by font and dots per inch.
+_HEIGHTS: dict[tuple, tuple[float | None, float | None, float | None]] = {}
+#: Where matplotlib's text layout reads a font's heights: OS/2 first, then hhea.
+_HEIGHT_TABLES = (
+    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+    ("hhea", "lineGap", "ascent", "descent"),
+)
+
+
+class _Renderer(RendererAgg):
+    """Matplotlib's Agg renderer that shares its text measurements with every other one in the
+    process. A chart is drawn three times (wide with its frame, wide without, narrow), each
+    laid out several times, and a figure that changed size gets a new renderer, which would
+    shape every tick label and legend entry again (about a millisecond each). The numbers are
+    the ones Agg measures; only the repeats are skipped."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:  # never in the house style (text.parse_math is off): measured as before
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (
+            s,
+            prop.copy(),  # a FontProperties hashes its current state; keep that state
+            self.dpi,
+            get_hinting_flag(),
+            mpl.rcParams["text.kerning_factor"],
+        )
+        found = _MEASURED.get(key)
+        if found is None:
+            if len(_MEASURED) >= _MEASURED_MAX:
+                _MEASURED.clear()
+            found = _MEASURED[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return found
+
+    def _get_font_height_metrics(self, prop):
+        """The ascent, descent and line gap of the font (pixels), which matplotlib's text layout
+        asks the renderer for first (a hook of its PDF and PS renderers) and otherwise reads
+        from the font's tables for every text, at every layout. The same numbers, read from the
+        same tables in the same way, once per font, size and resolution."""
+        key = (prop.copy(), self.dpi)
+        found = _HEIGHTS.get(key)
+        if found is None:
+            found = _HEIGHTS[key] = _font_heights(prop, self.dpi)
+        return found
+
+
+def _font_heights(prop, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """(ascent, descent, line gap) in pixels as matplotlib's ``Text`` computes them from the
+    font's OS/2 or hhea table; None for each when the font has neither (matplotlib then
+    measures a sample text instead)."""
+    font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in _HEIGHT_TABLES:
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * fontsize * dpi / 72  # the order matplotlib multiplies in
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas drawing with :class:`_Renderer` (one per figure size and resolution, as
+    matplotlib's own canvas keeps one)."""
+
+    def get_renderer(self) -> RendererAgg:
+        width, height = self.get_width_height(physical=True)
+        key = (width, height, self.figure.dpi)
+        if getattr(self, "_house_key", None) != key:
+            self._house_renderer = _Renderer(width, height, self.figure.dpi)
+            self._house_key = key
+        return self._house_renderer
+
 
 def _new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
+    _Canvas(fig)
     return fig
 
 
@@ -285,6 +366,8 @@ class Layout:
         engine = self.fig.get_layout_engine()
         if engine is None or not hasattr(engine, "set"):
             return
+        # The engine's settings are not artists: say the figure changed, so it is laid out again.
+        self.fig.stale = True
         height = self.height
         top = height - self.top_gap
         bottom = min(self.bottom, max(top - 40.0, 0.0))
@@ -371,14 +454,27 @@ def _draw_frame(
     return layout
 
 
+#: What the last :func:`settle` of each figure returned; a figure that has not changed since
+#: (matplotlib marks a figure stale whenever one of its artists changes) is not laid out again.
+_SETTLED: weakref.WeakKeyDictionary[Figure, bool] = weakref.WeakKeyDictionary()
+
+
 def settle(fig: Figure) -> bool:
     """Lay the figure out (and draw it without rendering, so every text can be measured).
 
     Returns False when the layout engine could not do its job: the axes would have collapsed
     (the engine then leaves them where they were; :meth:`Canvas.fit` grows the figure), or the
     constraints cannot be satisfied, in which case the figure falls back to fixed margins
-    rather than failing.
+    rather than failing. A figure that has not changed since its last layout is left as it is
+    (a layout pass costs about as much as drawing the figure).
     """
+    if not fig.stale and fig in _SETTLED:
+        return _SETTLED[fig]
+    _SETTLED[fig] = ok = _lay_out(fig)
+    return ok
+
+
+def _lay_out(fig: Figure) -> bool:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

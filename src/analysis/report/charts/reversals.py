@@ -164,6 +164,7 @@ def reversal_timeline(
         subtitle=subtitle,
         source=source_line(source, as_of, lang, tz),
         description=_describe(timeline, lang, tz),
+        names_data=timeline.items_left_out > 0,
     )
 
 

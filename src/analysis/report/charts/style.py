@@ -121,12 +121,21 @@ def font_files() -> list[Path]:
     return files
 
 
+#: The font manager the bundled faces were last added to (every chart's set-up asks; looking
+#: them up again costs a few milliseconds a figure).
+_registered_with: list[object] = []
+
+
 def register_fonts() -> str:
     """Add the bundled Hind faces to matplotlib's font manager (once); return the family name."""
-    known = {Path(f.fname).resolve() for f in font_manager.fontManager.ttflist}
+    manager = font_manager.fontManager
+    if _registered_with and _registered_with[0] is manager:
+        return FONT_FAMILY
+    known = {Path(f.fname).resolve() for f in manager.ttflist}
     for path in font_files():
         if path.resolve() not in known:
-            font_manager.fontManager.addfont(str(path))
+            manager.addfont(str(path))
+    _registered_with[:] = [manager]
     return FONT_FAMILY
 
 

@@ -192,6 +192,7 @@ def survival_chart(
         subtitle=subtitle,
         source=source_line(source, as_of, lang, tz),
         description=_describe(len(shown), 0 if bars is None else len(bars), unit, lang),
+        names_data=note is not None,
     )
 
 
