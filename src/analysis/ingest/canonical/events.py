@@ -21,9 +21,9 @@ from analysis.ingest.normalize.vocab import normalize_event, normalize_source_ki
 def event_common(cells: Cells) -> dict[str, pd.Series]:
     """The columns every event of a row shares: ``country``, ``source_kind`` (blank ->
     ``spreadsheet``), ``source_url`` and ``notes``."""
-    country = normalize_country(cells.get("country"))
+    country = cells.normalized("country", normalize_country)
     cells.parsed("country", country)
-    kind = normalize_source_kind(cells.get("source_kind"))
+    kind = cells.normalized("source_kind", normalize_source_kind)
     cells.parsed("source_kind", kind)
     return {
         "country": country["value"],
