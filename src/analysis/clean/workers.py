@@ -11,9 +11,10 @@ in, one pickled result out), not a :mod:`multiprocessing` pool, so that:
 
 * no script or notebook is imported again in the worker (``multiprocessing``'s ``spawn`` runs
   the main module again; ``fork`` copies a process that may hold DuckDB's or Arrow's threads);
-* nothing is left behind: a worker ignores Ctrl-C (its parent decides), is killed by its parent
-  on an error or a signal (:meth:`PiecePool.__exit__`), and ends by itself when its parent is
-  gone, even after a SIGKILL (its standard input then ends);
+* nothing is left behind: a worker runs in a process group of its own and ignores Ctrl-C (its
+  parent decides), is killed by its parent on an error or a signal (:meth:`PiecePool.__exit__`),
+  and ends by itself when its parent is gone, even after a SIGKILL (its standard input then
+  ends);
 * no temporary file or named semaphore is made outside the spill folder.
 """
 
@@ -67,6 +68,9 @@ class PiecePool:
                     stdout=subprocess.PIPE,
                     env=env,
                     close_fds=True,
+                    # A group of its own: Ctrl-C at a terminal reaches only this process,
+                    # which decides for its workers (even while one is still starting up).
+                    process_group=0 if os.name == "posix" else None,
                 )
                 self._processes.append(process)
                 self._idle.put(process)
