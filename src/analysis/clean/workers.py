@@ -59,6 +59,8 @@ class PiecePool:
         self._idle: queue.Queue[subprocess.Popen] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
+        self._setup: tuple[Callable, tuple] | None = None  # call_each's call
+        self._set_up: set[int] = set()  # the workers (by pid) that have run it
         env = {**os.environ, "PYTHONPATH": _package_path()}
         try:
             for _ in range(workers):
@@ -96,9 +98,11 @@ class PiecePool:
         return self._pending
 
     def call_each(self, function: Callable, *args) -> None:
-        """Run ``function(*args)`` once in every worker (settings for the calls to come); wait."""
-        for process in self._processes:
-            self._call(process, function, args)
+        """Have every worker run ``function(*args)`` before its next call (settings for the
+        calls to come). Returns at once: a worker still importing is not waited for here."""
+        with self._lock:
+            self._setup = (function, args)
+            self._set_up.clear()
 
     def submit(self, function: Callable, *args) -> Future:
         """Run ``function(*args)`` in the next free worker; the future holds its result or the
@@ -129,6 +133,12 @@ class PiecePool:
     def _run(self, function: Callable, args: tuple):
         process = self._idle.get()
         try:
+            with self._lock:
+                setup = self._setup if process.pid not in self._set_up else None
+            if setup is not None:
+                self._call(process, *setup)
+                with self._lock:
+                    self._set_up.add(process.pid)
             return self._call(process, function, args)
         finally:
             self._idle.put(process)
@@ -139,7 +149,11 @@ class PiecePool:
             process.stdin.flush()
             ok, value = pickle.load(process.stdout)
         except (EOFError, BrokenPipeError, OSError, pickle.UnpicklingError):
-            status = process.poll()
+            try:  # its pipe broke as it died: let it finish dying, to say how
+                status = process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                status = process.wait()
             how = f"killed by signal {-status}" if status and status < 0 else f"status {status}"
             raise WorkerFailed(
                 f"a worker process checking pieces ended without answering ({how}; out of "
