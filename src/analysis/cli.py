@@ -296,6 +296,8 @@ def _clean(args: argparse.Namespace) -> int:
     out = args.out or paths.processed_dir()
     result = clean(raw, out, route=args.route)
     print(shown(summary(result.manifest, out)))
+    if result.plan is not None and result.plan.route == "pieces":
+        print(f"Cleaned {result.plan.why}.")
     if args.strict and (result.manifest["rows_rejected"] or result.manifest.get("items_rejected")):
         return EXIT_DATA
     return EXIT_OK
