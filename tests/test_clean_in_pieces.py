@@ -43,11 +43,12 @@ def _both_ways(
     from_bytes: int = 0,
     workers: int = 0,
     rows: int = 2,
+    sort: str = "duckdb",
 ) -> tuple[object, object]:
     """``(in memory, in pieces)``: each the output folder, or the InputError's sentence. In
     pieces, every CSV sheet of ``from_bytes`` or more goes in pieces (``0``: every one, by
     ``route="pieces"``) of ``rows`` records, checked by ``workers`` worker processes besides
-    the clean's own."""
+    the clean's own, sorted by ``sort`` (``duckdb``, or ``arrow`` in memory)."""
     outcomes = []
     for way in ("memory", "pieces"):
         with monkeypatch.context() as m:
@@ -55,6 +56,7 @@ def _both_ways(
             if way == "pieces":
                 m.setattr(route_module, "PIECES_FROM_BYTES", from_bytes)
                 m.setattr(clean_module, "PIECE_ROWS", rows)
+                m.setattr(route_module, "SORT_IN_MEMORY_MAX", 0 if sort == "duckdb" else 1 << 40)
                 m.setattr(tabular, "_BLOCK_BYTES", 64)
                 routed = clean_module._process_in_pieces
 
@@ -100,12 +102,18 @@ def test_hostile_cases_clean_the_same_in_pieces(case, tmp_path, monkeypatch):
             assert raw in ROUTED
 
 
-@pytest.mark.parametrize("workers", [0, 2], ids=["one process", "two workers"])
-def test_the_messy_fixture_and_the_built_in_data(workers, tmp_path, monkeypatch, fixtures_dir):
+@pytest.mark.parametrize(
+    ("workers", "sort"),
+    [(0, "duckdb"), (2, "duckdb"), (0, "arrow")],
+    ids=["one process", "two workers", "sorted in memory"],
+)
+def test_the_messy_fixture_and_the_built_in_data(
+    workers, sort, tmp_path, monkeypatch, fixtures_dir
+):
     for name, folder in (("messy", fixtures_dir / "messy"), ("builtin", ROOT / "data" / "raw")):
         raw = tmp_path / name / "raw"
         shutil.copytree(folder, raw)
-        _same_outputs(*_both_ways(raw, tmp_path / name, monkeypatch, workers=workers))
+        _same_outputs(*_both_ways(raw, tmp_path / name, monkeypatch, workers=workers, sort=sort))
         assert raw in ROUTED
 
 
@@ -122,10 +130,16 @@ def _synthetic_sheet(tmp_path: Path) -> Path:
     return raw
 
 
-@pytest.mark.parametrize(("workers", "rows"), [(0, 2), (2, 97)], ids=["one process", "two workers"])
-def test_a_synthetic_sheet_with_duplicates_across_pieces(workers, rows, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("workers", "rows", "sort"),
+    [(0, 2, "duckdb"), (2, 97, "duckdb"), (0, 2, "arrow"), (2, 97, "arrow")],
+    ids=["one process", "two workers", "sorted in memory", "two workers, sorted in memory"],
+)
+def test_a_synthetic_sheet_with_duplicates_across_pieces(
+    workers, rows, sort, tmp_path, monkeypatch
+):
     raw = _synthetic_sheet(tmp_path)
-    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, workers=workers, rows=rows)
+    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, workers=workers, rows=rows, sort=sort)
     assert raw in ROUTED
     _same_outputs(memory, pieces)
     manifest = json.loads((pieces / "manifest.json").read_text())
@@ -138,21 +152,23 @@ def test_the_same_input_gives_the_same_bytes_however_many_processes_check_it(tmp
     byte-identical tables, rejects and manifest (but its time)."""
     raw = _synthetic_sheet(tmp_path)
     outs = []
-    for workers in (0, 3):
+    for workers, sort_max in ((0, 0), (3, 0), (2, 1 << 40)):  # DuckDB, DuckDB, Arrow
         with monkeypatch.context() as m:
             m.setattr(clean_module, "PIECE_ROWS", 61)
-            out = tmp_path / f"workers-{workers}"
+            m.setattr(route_module, "SORT_IN_MEMORY_MAX", sort_max)
+            out = tmp_path / f"workers-{workers}-{sort_max}"
             result = clean(raw, out, route="pieces", workers=workers)
             assert result.plan.route == "pieces" and result.plan.workers == workers
             outs.append(out)
     files = sorted(p.name for p in outs[0].iterdir())
-    assert files == sorted(p.name for p in outs[1].iterdir())
-    for name in files:
-        a, b = ((o / name).read_bytes() for o in outs)
-        if name == "manifest.json":
-            a, b = (json.loads(x) for x in (a, b))
-            a.pop("generated_at"), b.pop("generated_at")
-        assert a == b, name
+    for other in outs[1:]:
+        assert files == sorted(p.name for p in other.iterdir())
+        for name in files:
+            a, b = ((o / name).read_bytes() for o in (outs[0], other))
+            if name == "manifest.json":
+                a, b = (json.loads(x) for x in (a, b))
+                a.pop("generated_at"), b.pop("generated_at")
+            assert a == b, (other.name, name)
 
 
 ORDERS_BLOCK = """

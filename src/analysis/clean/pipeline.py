@@ -107,7 +107,7 @@ def _clean(raw_dir: Path, out_dir: Path, route: str | None, workers: int | None)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
         return CleanResult(combined, manifest, written, plan)
-    with Spill(out_dir, plan.memory_limit, plan.threads) as spill:
+    with Spill(out_dir, plan.memory_limit, plan.threads, plan.sort_in_memory) as spill:
         # The workers start (and import pandas) while this process reads the other sources.
         pool = PiecePool(plan.workers, preload=("analysis.clean.pieces",)) if plan.workers else None
         with pool if pool is not None else contextlib.nullcontext():

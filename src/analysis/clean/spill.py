@@ -137,11 +137,15 @@ class Spill:
         spill_in: Path | None = None,
         memory_limit: str | None = None,
         threads: int | None = None,
+        sort_in_memory: int = 0,
     ):
         """``spill_in``: where the spill folder goes (:func:`analysis.core.duck.spill_parent`;
         ``takedowns clean`` names its output folder). ``memory_limit`` and ``threads``: DuckDB's,
-        for the sort (:mod:`analysis.clean.route` chooses them from the memory available)."""
+        for the sort. ``sort_in_memory``: runs up to this many bytes (as Arrow holds them) are
+        sorted by Arrow in memory instead, a third of DuckDB's work for a sheet of a few million
+        rows (:mod:`analysis.clean.route` chooses all three from the memory available)."""
         self.memory_limit, self.threads = memory_limit, threads
+        self.sort_in_memory = sort_in_memory
         self.folder = Path(
             tempfile.mkdtemp(prefix=temporary_prefix(SPILL_PREFIX), dir=spill_parent(spill_in))
         )
@@ -189,15 +193,25 @@ class Spill:
         writer threads), with a bar for the sorting and one for the writing."""
         files = {name: sorted(self.runs.glob(f"{name}-*.parquet")) for name in KEYS}
         rows = {name: _rows_in(paths) for name, paths in files.items()}
+        in_memory = sum(_bytes_in(paths) for paths in files.values()) <= self.sort_in_memory
         tables: dict[str, SpilledTable] = {}
         duplicates: list[pd.DataFrame] = []
         with (
-            duckdb_connection(self.memory_limit, threads=self.threads, spill_in=self.folder) as con,
+            (
+                contextlib.nullcontext(None)
+                if in_memory
+                else duckdb_connection(
+                    self.memory_limit, threads=self.threads, spill_in=self.folder
+                )
+            ) as con,
             contextlib.ExitStack() as cursors_open,
             _Bars(sum(rows.values())) as bars,
         ):
             # A cursor per table: the two sorts run side by side on DuckDB's threads.
-            cursors = {name: cursors_open.enter_context(con.cursor()) for name in KEYS}
+            cursors = {
+                name: None if con is None else cursors_open.enter_context(con.cursor())
+                for name in KEYS
+            }
             pool = ThreadPoolExecutor(max_workers=2)
             futures = {
                 name: pool.submit(
@@ -211,7 +225,8 @@ class Spill:
                 bars.stop.set()  # the writers stop at their next batch
                 with interrupts.deferred():  # a second Ctrl-C must not cut the clean-up short
                     for cursor in cursors.values():
-                        cursor.interrupt()  # a sort stops where it is
+                        if cursor is not None:
+                            cursor.interrupt()  # a sort stops where it is
                     pool.shutdown(wait=True, cancel_futures=True)
                 raise
             for name in KEYS:  # every table's error is seen before the first is raised
@@ -243,14 +258,32 @@ def _rows_in(files: list[Path]) -> int:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
+def _bytes_in(files: list[Path]) -> int:
+    """The runs' size as Arrow holds them in memory (about their Parquet size uncompressed)."""
+    total = 0
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        total += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return total
+
+
+def _sort_keys(name: str) -> list[str]:
+    """The final order: :data:`analysis.clean.combine.SORT_KEYS`, then file, row and place."""
+    return [*SORT_KEYS[name], "source_file", "source_row", "_pos", "_seq"]
+
+
 def _sorted_batches(cursor, name: str, files: list[Path], bars: _Bars) -> Iterator[pa.Table]:
-    """The runs' rows in the final order (:data:`analysis.clean.combine.SORT_KEYS`, then
-    file, row and place), as Arrow tables of about :data:`ROW_GROUP` rows."""
+    """The runs' rows in the final order (:func:`_sort_keys`), as Arrow tables of about
+    :data:`ROW_GROUP` rows: sorted by DuckDB through ``cursor``, or by Arrow in memory when
+    ``cursor`` is ``None``."""
     target = run_schema(name)
     if not files:
         return
+    keys = _sort_keys(name)
+    if cursor is None:
+        yield from _sorted_in_memory(files, keys, target, bars)
+        return
     columns = ", ".join(f'"{c}"' for c in target.names)
-    keys = [*SORT_KEYS[name], "source_file", "source_row", "_pos", "_seq"]
     order = ", ".join(f'"{c}" ASC NULLS LAST' for c in keys)
     # DuckDB reports how far a query has got only with its progress bar on (not printed).
     cursor.execute("SET enable_progress_bar = true")
@@ -265,6 +298,33 @@ def _sorted_batches(cursor, name: str, files: list[Path], bars: _Bars) -> Iterat
         watch.set()
     for batch in reader:
         yield pa.Table.from_batches([batch]).cast(target)
+
+
+def _sorted_in_memory(
+    files: list[Path], keys: list[str], target: pa.Schema, bars: _Bars
+) -> Iterator[pa.Table]:
+    """:func:`_sorted_batches` by Arrow: the runs read whole, one stable sort of their keys,
+    then the rows taken :data:`ROW_GROUP` at a time (the sort order is the same as DuckDB's:
+    byte order of the text, missing values last)."""
+    # One table is read and sorted at a time (the other may be written meanwhile): reading
+    # holds a table twice for a moment, and two at once would double the peak.
+    with bars.one_at_a_time:
+        table = _one_piece(pa.concat_tables([pq.read_table(f, schema=target) for f in files]))
+        bars.sorted_part(0.5)
+        order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys])
+        bars.sorted_part(1.0)
+    for start in range(0, len(order), ROW_GROUP):
+        yield table.take(order.slice(start, ROW_GROUP))
+
+
+def _one_piece(table: pa.Table) -> pa.Table:
+    """``table`` with each column in one piece (taking rows from a table of many pieces costs
+    four times as much), a column at a time, so that only one column is ever held twice."""
+    schema, columns = table.schema, []
+    for name in schema.names:
+        columns.append(table.column(name).combine_chunks())
+        table = table.drop_columns([name])  # its pieces go now
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 class _FirstCopies:
@@ -446,6 +506,7 @@ class _Bars:
     def __init__(self, rows: int):
         self.rows = rows
         self.stop = threading.Event()
+        self.one_at_a_time = threading.Lock()  # for the in-memory sorts
         self._lock = threading.Lock()
         self._progress: dict[str, float] = {}
         self._sorting = progress.bar(
@@ -477,6 +538,13 @@ class _Bars:
 
         threading.Thread(target=poll, daemon=True).start()
         return done
+
+    def sorted_part(self, share: float) -> None:
+        """An in-memory sort of one table got ``share`` of the way."""
+        with self._lock:
+            name = f"memory-{threading.get_ident()}"
+            self._progress.setdefault(name, 0.0)
+        self._sorted(name, 100.0 * share)
 
     def _sorted(self, name: str, percent: float) -> None:
         with self._lock:
