@@ -205,3 +205,22 @@ def test_ctrl_c_at_a_terminal_reaches_the_clean_not_its_workers():
         os.kill(worker, signal.SIGINT)  # and even sent to it, Ctrl-C is ignored
         time.sleep(0.3)
         assert pool.submit(pow, 3, 3).result() == 27
+
+
+def test_the_summary_keeps_its_columns_aligned_for_millions_of_rows():
+    from analysis.clean.pipeline import summary
+
+    def source(path: str, rows: int) -> dict:
+        counts = dict.fromkeys(("rows_rejected", "rows_duplicate", "rows_dropped"), 0)
+        return {"path": path, "rows_read": rows, "rows_kept": rows, "items_rejected": 0,
+                "messages": [], **counts}  # fmt: skip
+
+    manifest = {"sources": [source("orders.csv", 20_000), source("handles.csv", 20_000_000)],
+                "tables": {"orders": 20_000}, "rows_rejected": 0, "items_rejected": 0,
+                "rejects": 0}  # fmt: skip
+    header, *rows = summary(manifest, Path("out")).splitlines()[1:4]
+    ends = {name: header.index(name) + len(name) for name in ("read", "kept", "dropped")}
+    for row in rows:
+        assert row.split()[1:3] == [row.split()[1]] * 2  # read and kept, as numbers
+        for name, end in ends.items():
+            assert row[end - 1].isdigit() and (end == len(row) or row[end] == " "), (name, row)

@@ -176,3 +176,16 @@ def test_progress_bar_only_on_a_terminal_outside_ci(tmp_path, monkeypatch):
     monkeypatch.delenv("CI")
     if not os.isatty(2):
         assert isinstance(tabular._progress(path, 2), tabular._NoProgress)
+
+
+def test_a_percent_bar_shows_whole_percents(monkeypatch, capsys):
+    from analysis.core import progress
+
+    monkeypatch.setenv(progress.PROGRESS_ENV, "1")
+    with progress.bar(100, "sorting", unit="%", scale=False) as shown:
+        shown.delay = 0  # draw at once, as a phase longer than a second would
+        shown.update(40.232136800000006)
+        shown.refresh()
+    drawn = capsys.readouterr().err
+    assert "40%" in drawn
+    assert "40.23" not in drawn and "/100" not in drawn

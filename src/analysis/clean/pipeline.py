@@ -363,15 +363,17 @@ def summary(manifest: dict, out_dir: Path) -> str:
     """The one-screen summary ``takedowns clean`` prints."""
     lines = [f"Cleaned {len(manifest['sources'])} sources -> {out_dir}"]
     width = max(len(s["path"]) for s in manifest["sources"])
-    lines.append(
-        f"  {'source':<{width}}  {'read':>6} {'kept':>6} {'rejected':>8} {'dupes':>6} "
-        f"{'dropped':>7}"
-    )
+    columns = {"read": "rows_read", "kept": "rows_kept", "rejected": "rows_rejected"}
+    columns |= {"dupes": "rows_duplicate", "dropped": "rows_dropped"}
+    # Each count column is as wide as its header, at least 6, or its longest number.
+    wide = {
+        head: max(len(head), 6, *(len(str(s[key])) for s in manifest["sources"]))
+        for head, key in columns.items()
+    }
+    lines.append(f"  {'source':<{width}}  " + " ".join(f"{h:>{w}}" for h, w in wide.items()))
     for s in manifest["sources"]:
-        lines.append(
-            f"  {s['path']:<{width}}  {s['rows_read']:>6} {s['rows_kept']:>6} "
-            f"{s['rows_rejected']:>8} {s['rows_duplicate']:>6} {s['rows_dropped']:>7}"
-        )
+        counts = " ".join(f"{s[key]:>{wide[h]}}" for h, key in columns.items())
+        lines.append(f"  {s['path']:<{width}}  {counts}")
         if s["items_rejected"]:
             lines.append(
                 f"  {'':<{width}}  note: {s['items_rejected']} items rejected in kept rows"

@@ -53,7 +53,10 @@ def bar(total: float | None, desc: str, unit: str = "rows", *, scale: bool = Tru
         return _Silent()
     from tqdm import tqdm
 
+    # A percentage is shown as a whole number: "40%", not "40.232136800000006/100".
+    shape = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]" if unit == "%" else None
     return tqdm(
+        bar_format=shape,
         total=total,
         desc=desc,
         unit=unit,
