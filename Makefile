@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report report-hi clean-data test test-fast lint format lab lock bench
+.PHONY: help setup report report-hi screenshots clean-data test test-fast lint format lab lock bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ report: $(STAMP) ## Clean data/raw if it changed and render reports/ (index.html
 
 report-hi: $(STAMP) ## The same reports in Hindi, in reports/hi/
 	$(VENV)/bin/takedowns report --lang hi --out reports/hi
+
+screenshots: report report-hi ## Write a PNG of every page (English and Hindi, 1366 and 390 px wide) into docs/img/
+	$(PY) docs/screenshots.py
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's environment as the kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

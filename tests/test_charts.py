@@ -33,6 +33,9 @@ from matplotlib.text import Text
 
 from analysis.report import charts, wording
 
+# Every test here draws charts (SVG twice, PNG): `make test` runs them, `make test-fast` not.
+pytestmark = pytest.mark.slow
+
 TZ = "Asia/Kolkata"
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference" / "devanagari_label.png"
@@ -276,7 +279,9 @@ def test_save_writes_png_at_twice_the_screen_size_and_safe_utf8_csv(tmp_path):
     png, csv_path = charts.save(fig, data, tmp_path / "out", "check")
     assert png == tmp_path / "out" / "check.png"
     assert csv_path == tmp_path / "out" / "check.csv"
-    assert mpl.image.imread(png).shape[:2] == (800, 1280)
+    # Drawn at 72 dpi (a point is a pixel), saved at 144: twice the screen size.
+    height, width = (round(v * charts.SAVE_DPI) for v in reversed(charts.FIGSIZE))
+    assert mpl.image.imread(png).shape[:2] == (height, width) == (1080, 1920)
     rows = read_csv(csv_path)
     assert [r["label"] for r in rows] == ["'=SUM(A1)", "'+1", "'-2", "'@handle", "आदेश जारी", ""]
     assert [r["value"] for r in rows] == ["1", "-2", "3", "4", "5", "6"]  # numbers untouched
@@ -323,7 +328,10 @@ def test_volume_chart_png_csv_and_texts(volume_en, tmp_path):
     assert any(t.startswith("Items listed per ISO week, N = 2 orders") for t in texts)
     assert "Source: MeitY orders as reported | Data as of 2021-02-12" in texts
     assert "Items named in orders" in texts
-    assert "Order issued" in texts  # 31 Jan and 4 Feb: separate lines, same label
+    # Orders are ticks on a rug under the bars, explained once in the legend, never one label
+    # each; other events (blocked, restored) are labelled lines.
+    assert "Order issued (one tick each)" in texts
+    assert "Order issued" not in texts
     assert "Blocked" in texts and "Restored" in texts
     assert {"Partial period", "Partial year", "All platforms", "Twitter"} <= set(texts)
     assert {"257", "1,178"} <= set(texts)  # values on the bars
@@ -339,6 +347,33 @@ def test_volume_chart_refuses_several_series_and_draws_orders():
     )
     assert list(data["orders"]) == [1, 1, 0]
     assert "Orders issued" in figure_texts(fig)
+
+
+def _orders_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": [O1, "IN-MeitY-2021-02-03", O2],
+            "issued_at": utc_series("2021-01-31", "2021-02-03", "2021-02-04"),
+            "items": [257, 3, 1178],
+        }
+    )
+
+
+def test_volume_chart_labels_only_the_largest_or_highlighted_orders():
+    common = {"title": "t", "subtitle": "s", "source": "x", "as_of": AS_OF}
+    fig, _ = charts.volume_chart(volume_frame(), orders=_orders_frame(), size="narrow", **common)
+    texts = figure_texts(fig)
+    assert f"{O2}: 1,178 items" in texts and f"{O1}: 257 items" in texts
+    assert not any("2021-02-03" in t for t in texts)  # a phone labels the largest two
+    fig, _ = charts.volume_chart(
+        volume_frame(), orders=_orders_frame(), highlight=["IN-MeitY-2021-02-03"], **common
+    )
+    texts = figure_texts(fig)
+    assert "IN-MeitY-2021-02-03: 3 items" in texts
+    assert f"{O2}: 1,178 items" not in texts
+    rug = fig.axes[1]
+    ticks = [c for c in rug.collections if len(c.get_segments())]
+    assert sum(len(c.get_segments()) for c in ticks) == 3 + 1  # every order, the chosen darker
 
 
 def test_survival_chart_png_csv_and_texts(survival_en, tmp_path):
@@ -383,6 +418,70 @@ def test_survival_chart_png_csv_and_texts(survival_en, tmp_path):
     assert marks == [(40.0, 50.0), (48.0, 25.0)]
 
 
+def _outcomes(basis_o2: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": [O1, O2],
+            "items": [4.0, 2.0],
+            "withheld": [3.0, 1.0],
+            "suspended": [0.0, 0.0],
+            "gone": [1.0, 0.0],
+            "no_outcome": [0.0, 1.0],
+            "timing_basis": ["bounded", basis_o2],
+        }
+    )
+
+
+def test_survival_chart_draws_a_band_where_timing_is_a_range_and_no_curve_for_first_checks():
+    band = pd.DataFrame(
+        {
+            "time": [0.0, 4.0, 10.0, 30.0],
+            "survival_earliest": [1.0, 0.5, 0.25, 0.25],
+            "survival_latest": [1.0, 1.0, 0.5, 0.25],
+            "unit": "hours",
+        }
+    )
+    common = {"title": "t", "subtitle": "s", "source": "x", "as_of": AS_OF}
+    chart = charts.survival_chart(
+        km_frames(), bands={O1: band}, outcomes=_outcomes("before_first_check"), **common
+    )
+    # O2 was acted on only before its first check: no curve, no row in the curves' data...
+    assert set(chart.data["series"]) == {O1}
+    texts = figure_texts(chart.figure)
+    assert "Range: action seen only between two checks" in texts
+    assert "95% confidence band" not in texts  # O1's timing is a range: its band, not a CI
+    # ... but its outcomes are drawn and saved, each apart.
+    outcomes = chart.extra["outcomes"]
+    assert list(outcomes["order_id"]) == [O1, O2]
+    assert {"Withheld", "Suspended", "Gone (not found: cause unknown)", "Nothing seen"} <= set(
+        texts
+    )
+    assert {O1, O2} <= set(texts)
+    band_rows = chart.extra["band"]
+    assert list(band_rows["pct_not_actioned_latest"]) == [100.0, 100.0, 50.0, 25.0]
+
+
+def test_survival_chart_shows_the_largest_orders_and_says_how_many_more():
+    many = {f"IN-{i:03d}": km_frames()[O1] for i in range(30)}
+    outcomes = pd.DataFrame(
+        {"order_id": list(many), "items": [float(i) for i in range(30)], "withheld": 1.0}
+    )
+    chart = charts.survival_chart(
+        many,
+        outcomes=outcomes,
+        title="t",
+        subtitle="s",
+        source="x",
+        as_of=AS_OF,
+        data_name="survival",
+        size="narrow",
+    )
+    texts = figure_texts(chart.figure)
+    assert "and 24 more in survival-outcomes.csv" in texts  # six bars on a phone
+    shown = chart.extra["outcomes"].loc[chart.extra["outcomes"]["shown"], "order_id"]
+    assert list(shown) == [f"IN-{i:03d}" for i in range(29, 23, -1)]
+
+
 def test_survival_chart_rejects_unknown_unit():
     with pytest.raises(ValueError, match="unit"):
         charts.survival_chart(
@@ -406,6 +505,9 @@ def test_reversal_timeline_png_csv_and_texts(reversal_en, tmp_path):
         "duration",
         "unit",
         "reblocked_at",
+        "reversed",
+        "panel",
+        "shown",
     ]
     lane = f"~250 items (order {O1})"
     got = [
@@ -419,32 +521,42 @@ def test_reversal_timeline_png_csv_and_texts(reversal_en, tmp_path):
         ("'@kisanektamorcha", "2021-02-10 00:00", "", "2021-02-12 00:00", "True"),
     ]
     assert [r["reblocked_at"] for r in rows] == ["", "2021-02-10", "", ""]  # all midnights
-    assert data["lane"].tolist()[1] == "@kisanektamorcha"  # the frame keeps the text as is
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == [
-        lane,
-        "@kisanektamorcha",
-        "@tractor2twitr",
+    # The two reversals are one episode (panel A); what was never restored is context only.
+    assert [(r["reversed"], r["panel"], r["shown"]) for r in rows] == [
+        ("True", "A", "True"),
+        ("True", "A", "True"),
+        ("False", "", "False"),
+        ("False", "", "False"),
     ]
+    assert data["lane"].tolist()[1] == "@kisanektamorcha"  # the frame keeps the text as is
+    context, zoom = fig.axes
+    assert [t.get_text() for t in zoom.get_yticklabels()] == [lane, "@kisanektamorcha"]
+    # Zoomed to the hours around the reversal, not the whole span.
+    lo, hi = zoom.get_xlim()
+    assert hi - lo < 2.0  # days
+    assert context.get_xlim()[1] - context.get_xlim()[0] > 10
     texts = figure_texts(fig)
     assert "Twitter restored the blocked accounts within hours" in texts
     assert "Withheld spans per item or group, N = 3 lanes" in texts
     assert "Source: News reports; handle spreadsheet | Data as of 2021-02-12" in texts
-    assert {"Order issued", "Withheld", "Restored", "Re-blocked"} <= set(texts)
-    assert {"Still withheld at data date", "same day", "6 h"} <= set(texts)
+    assert {"Withheld", "Restored", "A", "A: 1 Feb 2021 · 251 restored"} <= set(texts)
+    assert {"same day", "6 h · blocked again 10 Feb 2021"} <= set(texts)
+    assert "Withheld and restored within the day (times not known)" in texts
 
 
-def test_reversal_timeline_caps_lanes_and_says_so():
+def test_reversal_timeline_caps_lanes_and_says_how_many_more():
     # Redaction happens before charts, in analysis.report.privacy; the chart draws what it is given.
-    episodes = episodes_frame()
     fig, data = charts.reversal_timeline(
-        episodes, title="t", subtitle="s", source="x", as_of=AS_OF, max_lanes=2
+        episodes_frame(),
+        title="t",
+        subtitle="s",
+        source="x",
+        as_of=AS_OF,
+        max_lanes=1,
+        data_name="reversals",
     )
-    assert data["lane"].drop_duplicates().tolist() == [
-        f"~250 items (order {O1})",
-        "@kisanektamorcha",
-    ]
-    assert "Showing 2 of 3 rows" in figure_texts(fig)
+    assert data.loc[data["shown"], "lane"].tolist() == [f"~250 items (order {O1})"]
+    assert "and 1 more in reversals.csv" in figure_texts(fig)
 
 
 def test_empty_frames_draw_no_data():
@@ -525,7 +637,12 @@ def test_hindi_charts_draw_only_hindi_fixed_labels(tmp_path):
             fixed += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
             if ax.get_legend():
                 fixed += [t.get_text() for t in ax.get_legend().get_texts()]
-            fixed += [c.get_text() for c in ax.texts if not c.get_text()[:1].isdigit()]
+            # Numbers and the one-letter markers of reversals are not words.
+            fixed += [
+                c.get_text()
+                for c in ax.texts
+                if not c.get_text()[:1].isdigit() and len(c.get_text()) > 1
+            ]
         for legend in fig.legends:
             fixed += [t.get_text() for t in legend.get_texts()]
         fixed = [t for t in fixed if t and t not in data_words]
@@ -533,7 +650,7 @@ def test_hindi_charts_draw_only_hindi_fixed_labels(tmp_path):
         for text in fixed:
             assert DEVANAGARI.search(text), f"fixed label {text!r} is not Hindi"
     # Dates on the axis carry Hindi month names.
-    ticks = [t.get_text() for t in built[0].figure.axes[0].get_xticklabels()]
+    ticks = [t.get_text() for t in built[0].figure.axes[1].get_xticklabels()]  # the rug's axis
     assert any("जनवरी" in t or "फ़रवरी" in t for t in ticks)
     assert "~250 आइटम (आदेश IN-MeitY-2021-01-31)" in figure_texts(built[2].figure)
 

@@ -9,7 +9,7 @@ handles.csv (wide: one row per handle, CRLF):
     row 2  @Kisanektamorcha  A-1 withheld + restored 01/02/2021 -> item + 2 events
     row 3  twitter.com/Tractor2twitr  A-1 withheld 01/02/2021   -> item + 1 event
     row 4  " KISANEKTAMORCHA " A-1, no dates                    -> duplicate of row 2
-    row 5  @this_handle_is_far_too_long                         -> rejected: longer than 15
+    row 5  @this_handle_is_far_too_long                         -> rejected: longer than 20
     row 6  @someone  Z-9                                        -> rejected: unknown order
     row 7  x.com/someone/status/1356205424589848576?s=20  A-2  -> tweet item + 1 event
 """
@@ -94,7 +94,7 @@ def test_rejects_name_file_row_column_value_and_reason(cleaned):
     by_row = rejects.set_index(["source_file", "source_row"])
     assert by_row.loc[("orders.csv", "5"), "value"] == "31/02/2021"
     assert "does not exist" in by_row.loc[("orders.csv", "5"), "reason"]
-    assert "15" in by_row.loc[("handles.csv", "5"), "reason"]
+    assert "20" in by_row.loc[("handles.csv", "5"), "reason"]
     assert "Z-9" in by_row.loc[("handles.csv", "6"), "reason"]
 
 

@@ -23,6 +23,9 @@ from analysis.core.errors import InputError
 from analysis.store import atomic, lock
 from analysis.store.processed import read_tables
 
+# Each test here runs whole commands (many in a second process): `make test` runs them.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LOOKUPS = FIXTURES / "sources" / "x_lookups" / "2021-02-02-v2.json"
 

@@ -18,6 +18,9 @@ from analysis.cli import main
 from analysis.fetch import x
 from analysis.scale import dataset, engines
 
+# End to end through the mock X API and the checks dataset: `make test` runs them.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def data(tmp_path, monkeypatch):

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.ingest.normalize.handles import ITEM_COLUMNS, clean_text, parse_items
+from analysis.ingest.normalize.handles import (
+    ITEM_COLUMNS,
+    clean_text,
+    long_handle_notes,
+    parse_items,
+)
 
 
 def one(value) -> dict:
@@ -100,6 +105,29 @@ def test_a_number_of_15_digits_or_fewer_is_a_handle_not_a_tweet():
     assert one("1234567890123456")["item_type"] == "tweet"
 
 
+def test_legacy_handles_up_to_20_characters_are_kept_with_a_note():
+    # X has allowed 15 characters since about 2009; older accounts keep up to 20.
+    assert one("@Adarsh__Samarpit") == account("adarsh__samarpit")
+    assert one("https://twitter.com/Adarsh__Samarpit/status/1385152733478453251") == tweet(
+        "1385152733478453251", "adarsh__samarpit"
+    )
+    assert one("x.com/a_twenty_char_handle") == account("a_twenty_char_handle")
+    assert one("a_twenty_one_chars_xx")["reason"] == (
+        'handle "a_twenty_one_chars_xx" is longer than 20 characters'
+    )
+    # A bare number of 16-19 digits is still a tweet id, and 20 digits is not a handle.
+    assert one("1234567890123456")["item_type"] == "tweet"
+    assert one("12345678901234567890")["reason"] == (
+        'tweet id "12345678901234567890" is longer than 19 digits'
+    )
+    notes = long_handle_notes(pd.Series(["adarsh__samarpit", "short", None], dtype="str"))
+    assert notes.iloc[0] == (
+        "handle @adarsh__samarpit is longer than X's 15 characters (an account from before "
+        "that limit)"
+    )
+    assert notes.iloc[1:].isna().all()
+
+
 def test_integers_are_read_as_their_digits():
     # An int64 column keeps every digit of a tweet id, unlike a float one.
     out = parse_items(pd.Series([1357000000000000001, 12], dtype="int64"))
@@ -161,7 +189,7 @@ def test_other_urls_are_normalised(raw, expected):
     [
         (
             "averyveryverylonghandle",
-            'handle "averyveryverylonghandle" is longer than 15 characters',
+            'handle "averyveryverylonghandle" is longer than 20 characters',
         ),
         ("@foo-bar", 'handle "foo-bar" has characters other than letters, digits and _'),
         ("@naïve", 'handle "naïve" has characters other than letters, digits and _'),
@@ -171,7 +199,7 @@ def test_other_urls_are_normalised(raw, expected):
         ("@Search", '"Search" is a reserved Twitter page, not a handle'),
         (
             "https://twitter.com/averyveryverylonghandle",
-            'handle "averyveryverylonghandle" is longer than 15 characters',
+            'handle "averyveryverylonghandle" is longer than 20 characters',
         ),
         ("twitter.com/name/status/abc", 'tweet id "abc" is not a number'),
         ("tweet:12x", 'tweet id "12x" is not a number'),

@@ -10,7 +10,8 @@ from analysis.ingest.normalize.platforms import normalize_country, normalize_pla
 
 
 def first(frame: pd.DataFrame) -> tuple:
-    return tuple(None if pd.isna(v) else v for v in frame.iloc[0])
+    """``value`` and ``reason`` of the first row (None for missing)."""
+    return tuple(None if pd.isna(v) else v for v in frame[["value", "reason"]].iloc[0])
 
 
 @pytest.mark.parametrize(
@@ -84,6 +85,44 @@ def test_unknown_countries(raw, reason):
     assert first(normalize_country(pd.Series([raw]))) == (None, reason)
 
 
+@pytest.mark.parametrize(
+    ("raw", "code", "note"),
+    [
+        # Names publishers print that pycountry does not know as such: no note needed.
+        ("Bosnia & Herzegovina", "BA", None),
+        ("St. Vincent & Grenadines", "VC", None),
+        ("St. Kitts & Nevis", "KN", None),
+        ("U.S. Virgin Islands", "VI", None),
+        ("Congo - Kinshasa", "CD", None),
+        ("Côte d’Ivoire", "CI", None),
+        ("Korea, Rep.", "KR", None),
+        ("Hong Kong SAR China", "HK", None),
+        ("The Bahamas", "BS", None),
+        # Former names, misspellings in X's tables, and Kosovo's CLDR code: kept in the note.
+        ("Macedonia", "MK", 'country "Macedonia" read as MK (former name)'),
+        ("Macedonia [FYROM]", "MK", 'country "Macedonia [FYROM]" read as MK (former name)'),
+        ("Swaziland", "SZ", 'country "Swaziland" read as SZ (former name)'),
+        ("Burma", "MM", 'country "Burma" read as MM (former name)'),
+        ("Turkey", "TR", 'country "Turkey" read as TR (former name)'),
+        ("Tunisla", "TN", 'country "Tunisla" read as TN (misspelling)'),
+        ("Czech Republuc", "CZ", 'country "Czech Republuc" read as CZ (misspelling)'),
+        ("Luxemburg", "LU", 'country "Luxemburg" read as LU (misspelling)'),
+        ("Crotia", "HR", 'country "Crotia" read as HR (misspelling)'),
+        (
+            "XK",
+            "XK",
+            'country "XK" kept (Kosovo: ISO 3166-1 has no code for it; XK is the CLDR '
+            "user-assigned code)",
+        ),
+        ("Czech Republic", "CZ", None),
+    ],
+)
+def test_publishers_names_former_names_and_typos(raw, code, note):
+    got = normalize_country(pd.Series([raw], dtype=object)).iloc[0]
+    assert got["value"] == code and pd.isna(got["reason"])
+    assert (None if pd.isna(got["note"]) else got["note"]) == note
+
+
 @pytest.mark.parametrize("blank", [None, np.nan, "", "  "])
 def test_country_blanks(blank):
     assert first(normalize_country(pd.Series([blank], dtype=object))) == (None, None)
@@ -92,9 +131,12 @@ def test_country_blanks(blank):
 def test_columns_dtypes_index_and_no_mutation():
     values = pd.Series(["X", None, "India"], index=[4, 4, 2], dtype=object)
     before = values.copy()
-    for func in (normalize_platform, normalize_country):
+    for func, columns in (
+        (normalize_platform, ["value", "reason"]),
+        (normalize_country, ["value", "reason", "note"]),
+    ):
         out = func(values)
-        assert list(out.columns) == ["value", "reason"]
+        assert list(out.columns) == columns
         assert out.index.equals(values.index)
         assert (out.dtypes == "str").all()
     pd.testing.assert_series_equal(values, before)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from analysis.ingest.normalize.handles import ITEM_COLUMNS, parse_items
 
-VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,15}$")
+VALID_HANDLE = re.compile(r"^[a-z0-9_]{1,20}$")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 pytestmark = pytest.mark.slow  # hundreds of generated columns: not in `make test-fast`
 

@@ -157,6 +157,33 @@ def test_peer_comparison_ranks_the_chosen_country_among_the_busiest():
     assert pk.table.loc[pk.table["country"] == "PK", "bounded"].all()  # "<10" stays a bound
 
 
+def test_a_period_in_two_report_files_is_counted_once():
+    # Google's historical export ends with the half-year its current export starts with: the
+    # same period in two downloads, figures revised between them.
+    historical = [
+        ("IN", "2019-06-30", 300, "Court Orders", "google"),
+        ("IN", "2019-06-30", 100, "Other Requests (Executive, Police, etc.)", "google"),
+        ("RU", "2019-06-30", 3000, "All Requests", "google"),
+        ("IN", "2018-12-31", 250, "All Requests", "google"),
+        ("RU", "2018-12-31", 2500, "All Requests", "google"),
+    ]
+    current = [
+        ("IN", "2019-06-30", 420, "Courts", "google"),  # revised: 420, not 300 + 100
+        ("RU", "2019-06-30", 3100, "Police", "google"),
+        ("IN", "2019-12-31", 500, "Courts", "google"),
+        ("RU", "2019-12-31", 2900, "Police", "google"),
+    ]
+    frame = _transparency(historical + current)
+    frame["source_file"] = ["historical.csv"] * len(historical) + ["current.csv"] * len(current)
+    answer = questions.peer_comparison(frame, country="IN", top=2)
+    june = answer.table[answer.table["period_end"] == pd.Timestamp("2019-06-30", tz="UTC")]
+    # the newer download's figures, once: not 300 + 100 + 420
+    assert june.set_index("country")["value"].to_dict() == {"IN": 420, "RU": 3100}
+    december = answer.table[answer.table["period_end"] == pd.Timestamp("2018-12-31", tz="UTC")]
+    assert december.set_index("country")["value"].to_dict() == {"IN": 250, "RU": 2500}
+    assert "2 country-periods appear in two report files" in answer.method
+
+
 def test_peer_comparison_needs_two_countries(tables):
     # The built-in yearly s.69A counts are India's alone: nothing to compare.
     assert questions.peer_comparison(tables["transparency"], country="IN").table.empty

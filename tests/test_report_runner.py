@@ -21,6 +21,9 @@ from analysis.core.errors import InputError
 from analysis.report import render
 from analysis.report.render import UnknownParameterWarning, run_report
 
+# Every test here executes notebooks: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 OVERVIEW = NOTEBOOKS / "00-overview.ipynb"
 BROKEN = NOTEBOOKS / "01-broken.ipynb"
@@ -127,8 +130,8 @@ def test_page_is_offline_with_embedded_chart_and_no_code(run):
 def test_index_lists_reports_with_titles_and_headlines(run):
     index = run.result.index.read_text(encoding="utf-8")
     assert "<title>टेकडाउन आदेश: रिपोर्टें</title>" in index  # the run is in Hindi (lang="hi")
-    assert '<a href="00-overview.html">Fixture overview: orders by month</a>' in index
-    assert '<a href="01-broken.html">Fixture failure: a broken report</a>' in index
+    assert '<a class="topic" href="00-overview.html">Fixture overview: orders by month</a>' in index
+    assert '<a class="topic" href="01-broken.html">Fixture failure: a broken report</a>' in index
     assert HEADLINE in index
     assert "आँकड़े 2021-03-31 तक" in index
     assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\dT", index)

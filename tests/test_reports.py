@@ -24,7 +24,7 @@ from analysis.core.errors import InputError
 from analysis.report import present
 from analysis.report.render import run_report
 
-from support.browser_pages import open_offline
+from support.browser_pages import check_reports, failures, open_offline
 
 # Every test here executes notebooks or reads their renders: none is in `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -78,11 +78,20 @@ def test_each_report_draws_its_chart_and_writes_its_data(renders, stem):
     for result in renders.values():
         nb = _executed(result, stem)
         outputs = [o for c in nb.cells for o in c.get("outputs", [])]
-        images = [o for o in outputs if "image/png" in o.get("data", {})]
-        assert len(images) == 1
+        figures = [
+            o
+            for o in outputs
+            if '<figure class="tk-chart"' in o.get("data", {}).get("text/html", "")
+        ]
+        assert len(figures) == 1
+        html = figures[0]["data"]["text/html"]
+        assert html.count("<svg ") == 2  # the wide drawing and the phone's
+        assert not [o for o in outputs if "image/png" in o.get("data", {})]
         folder = result.out_dir / stem
         pngs, csvs = sorted(folder.glob("*.png")), sorted(folder.glob("*.csv"))
-        assert len(pngs) == 1 and len(csvs) >= 2
+        # The chart at 2x with its frame, for reuse, and the index's thumbnail.
+        assert sorted(p.name.endswith("-thumb.png") for p in pngs) == [False, True]
+        assert len(csvs) >= 2
         assert all(p.stat().st_size > 10_000 for p in pngs)
 
 
@@ -138,10 +147,11 @@ def test_notebooks_run_from_the_notebooks_folder_in_jupyterlab_style(data_dir, t
             items - left,
             left,
         ]
-    # The PNG is the chart at 2x, not a blank canvas: mostly white, with one colour per curve.
+    # The PNG is the wide drawing (960 px, the page's chart column) at 2x, not a blank canvas:
+    # mostly white, with one colour per curve.
     image = matplotlib.image.imread(charts / "survival.png")[..., :3]
     height, width = image.shape[:2]
-    assert (width, height) == (1280, 800)
+    assert width == 2 * 960 and 2 * 400 < height < 2 * 1200, (width, height)
     painted = (image < 0.97).any(axis=2).mean()
     assert 0.02 < painted < 0.5, painted
     pixels = (image.reshape(-1, 3) * 255).round().astype(int)
@@ -192,8 +202,11 @@ def test_pages_open_offline_with_charts_and_without_code(browser, renders, lang,
     try:
         widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
         assert all(w > 0 for w in widths), widths
-        if stem not in ("index", "00-overview"):
-            assert len(widths) == 1
+        charts = page.locator("figure.tk-chart svg").count()
+        if stem == "index":
+            assert len(widths) == 3  # a thumbnail of each report's chart
+        elif stem != "00-overview":
+            assert (charts, widths) == (2, [])  # one chart, drawn wide and narrow, as SVG
         code = page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeCell .highlight").count()
         assert code == 0
         assert not requests, requests
@@ -205,11 +218,35 @@ def test_pages_open_offline_with_charts_and_without_code(browser, renders, lang,
         context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_pages_read_well_on_a_laptop_and_a_phone(browser, renders, lang):
+    # At 1366 and 390 px: no two chart texts overlap, no horizontal scroll, no chart text under
+    # 11 px, every chart with its title, source, data link and alt text, no notebook-speak.
+    checks = check_reports(browser, renders[lang].out_dir, NOTEBOOKS)
+    assert not failures(checks), "\n".join(failures(checks))
+    assert sum(c.charts for c in checks) == 2 * 3
+
+
+def test_pages_open_with_the_finding_and_end_with_how_they_were_made(renders):
+    html = (renders["en"].out_dir / "02-compliance-lag.html").read_text(encoding="utf-8")
+    marks = ('class="tk-kicker"', "<h1", 'class="tk-standfirst"')
+    kicker, h1, standfirst = (html.find(m) for m in marks)
+    figure, method = html.find("<figure"), html.find('class="tk-method"')
+    assert 0 < kicker < h1 < standfirst < figure < method
+    assert html.rfind("</details>") > method  # folded, and last
+    tail = html[method:]
+    for expected in ("Parameters", "acted", "withheld,suspended", "orders-india-2021.csv"):
+        assert expected in tail, expected
+    assert "takedown-analysis 0.1.0" in tail
+
+
 def test_index_links_every_report_with_its_headline(renders):
     index = (renders["en"].out_dir / "index.html").read_text(encoding="utf-8")
     for stem in NOTEBOOKS:
         assert f'href="{stem}.html"' in index
-    assert "583 of 1,178 items (49%)" in index
+    assert "49% of the 1,178 items ordered on 4 Feb 2021 were actioned by 26 Jun 2022" in index
+    for stem, chart in (("01-volume", "volume"), ("02-compliance-lag", "survival")):
+        assert f'src="{stem}/{chart}-thumb.png"' in index
     assert "Data as of 2022-06-26" in index
     manifest = json.loads((renders["en"].out_dir / "00-overview.ipynb").read_text())
     assert manifest["metadata"]["papermill"]["parameters"]["lang"] == "en"

@@ -163,3 +163,42 @@ def test_without_received_dates_orders_come_from_elsewhere(tmp_path):
     assert any("must come from another source" in m for m in canonical.messages)
     combined = combine([canonical])
     assert "which no orders source declares" in combined.rejects["reason"].iloc[0]
+
+
+def test_account_status_and_tweet_text_are_two_observations(tmp_path):
+    """active_status is the account's state, india_tweet_text what the tweet's page shows in
+    India: each is a check of its own item, so an active account's withheld tweet is withheld."""
+    source = _write(
+        tmp_path,
+        "url,notice,active_status,india_tweet_text\n"
+        "https://twitter.com/Adarsh__Samarpit/status/1385152733478453251,N-1,active,"
+        '"This Tweet from @Adarsh__Samarpit has been withheld in India in response to a legal '
+        'demand. Learn more."\n'
+        "https://twitter.com/b/status/1385152733478453252,N-1,active,Farmers march today\n"
+        "https://twitter.com/c/status/1385152733478453253,N-1,Code 63,"
+        "This Tweet is from a suspended account. Learn more\n"
+        "https://twitter.com/d/status/1385152733478453254,N-1,Code 50,\n"
+        "https://twitter.com/E,N-1,active,@E's account has been withheld in India.\n"
+        "https://twitter.com/f/status/1385152733478453255,N-1,active,This Tweet is unavailable.\n",
+        '[source.columns]\n"url" = "item"\n"notice" = "order_id"\n'
+        '"active_status" = "status"\n"india_tweet_text" = "visible_text"\n'
+        '[source.defaults]\nchecked_at = "2021-04-25"\n',
+    )
+    canonical = read_source(source).canonical
+    checks = canonical.tables["checks"]
+    got = {(c.source_row, c.item_id, c.state) for c in checks.itertuples()}
+    assert got == {
+        (2, "tweet:1385152733478453251", "withheld"),
+        (2, "@adarsh__samarpit", "visible"),
+        (3, "tweet:1385152733478453252", "visible"),  # the page showed the post's own words
+        (3, "@b", "visible"),
+        (4, "tweet:1385152733478453253", "suspended"),
+        (4, "@c", "suspended"),
+        (5, "@d", "not_found"),  # no page text: the account's check only
+        (6, "@e", "withheld"),  # an account row: one check, the page's notice
+    }
+    (reject,) = canonical.rejects.itertuples()
+    assert (reject.source_row, reject.column) == (7, "india_tweet_text")
+    assert "says neither withheld, suspended nor gone" in reject.reason
+    items = canonical.tables["items"].set_index("source_row")
+    assert "longer than X's 15 characters" in items.loc[2, "notes"]

@@ -117,6 +117,7 @@ def test_validate_reports_each_kinds_accounting(path, counts):
     assert report.rejects["source_row"].nunique() == rejected + (1 if items else 0)
 
 
+@pytest.mark.slow  # a whole clean through the command line
 def test_cli_clean_summary_shows_dropped_rows(tmp_path, capsys):
     shutil.copytree(FIXTURES, tmp_path / "raw")
     assert main(["clean", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "o")]) == 0

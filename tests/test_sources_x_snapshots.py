@@ -174,3 +174,54 @@ def test_a_single_file_reads_without_a_folder(tmp_path):
     (source,) = load_sources(tmp_path)
     raw = read_raw(source)
     assert list(raw.frame["target"]) == ["A"]
+
+
+def test_a_tweet_and_its_author_are_two_observations(tmp_path):
+    """A tweet lookup that carries its author's user object gives a check of the tweet (its
+    own withholding) and one of ``@author`` (the account's); neither overrides the other. A
+    v2 author without ``withheld`` says nothing about the account: no author check."""
+    when = "2021-02-01T09:00:00Z"
+    records = [
+        # v1.1: the tweet is withheld in India, its author is not withheld anywhere.
+        {
+            "checked_at": when,
+            "id_str": "1356205424589848576",
+            "text": "a",
+            "withheld_in_countries": ["IN"],
+            "user": {
+                "id_str": "222",
+                "screen_name": "Adarsh__Samarpit",
+                "withheld_in_countries": [],
+            },
+        },
+        # v2: the tweet is visible, its author is withheld in India.
+        {
+            "checked_at": when,
+            "data": [
+                {"id": "1356205424589848577", "text": "b", "author_id": "333"},
+                {"id": "1356205424589848578", "text": "c", "author_id": "444"},
+            ],
+            "includes": {
+                "users": [
+                    {
+                        "id": "333",
+                        "username": "Withheld_One",
+                        "withheld": {"country_codes": ["IN"]},
+                    },
+                    {"id": "444", "username": "asked_nothing"},
+                ]
+            },
+        },
+    ]
+    checks = _source(tmp_path, records).tables["checks"]
+    got = {
+        (c.item_id, c.state, None if pd.isna(c.countries) else c.countries)
+        for c in checks.itertuples()
+    }
+    assert got == {
+        ("tweet:1356205424589848576", "withheld", "IN"),
+        ("@adarsh__samarpit", "visible", None),
+        ("tweet:1356205424589848577", "visible", None),
+        ("@withheld_one", "withheld", "IN"),
+        ("tweet:1356205424589848578", "visible", None),
+    }

@@ -240,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ctrl-C and SIGTERM raise inside the command, so its clean-up runs as for an error.
     with interrupts.handled():
-        return _run(args)
+        try:
+            return _run(args)
+        except KeyboardInterrupt as err:  # the signal came as the command was returning
+            return _interrupted(getattr(err, "signum", signal.SIGINT))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -305,13 +308,24 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from analysis.clean.pipeline import describe_rejects, validate_file
+    from analysis.core.errors import HeaderError
 
-    report = validate_file(args.path, args.raw)
+    try:
+        report = validate_file(args.path, args.raw)
+    except HeaderError as err:
+        # The error is one line on stderr; the [source.columns] to start from goes to stdout.
+        print(f"error: {shown(str(err))}", file=sys.stderr)
+        if err.suggestion:
+            print(shown(err.suggestion))
+        return EXIT_INPUT
     print(shown(report.headline))
     for line in report.notes:
         print(f"  note: {shown(line)}")
     for line in describe_rejects(report.rejects, limit=args.limit):
         print(f"  {shown(line)}")
+    if report.suggestion:
+        print("Some headers are not mapped; a [source.columns] block to start from:")
+        print(shown(report.suggestion))
     return EXIT_DATA if len(report.rejects) else EXIT_OK
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,12 @@ from analysis.clean.workers import PiecePool
 from analysis.core import paths, progress
 from analysis.core.duck import remove_stale_spills, spill_parent
 from analysis.core.errors import InputError
-from analysis.ingest.canonical import Canonical, to_canonical
+from analysis.ingest.canonical import (
+    FIGURES,
+    Canonical,
+    to_canonical,
+    unmapped_suggestion,
+)
 from analysis.ingest.readers import read_raw
 from analysis.ingest.readers.tabular import ChunksUntrusted, read_chunks
 from analysis.ingest.sources import SOURCES_FILE, Source, load_sources, source_sha256
@@ -46,6 +51,7 @@ class SourceResult:
     sha256: str
     rows_read: int
     canonical: Canonical
+    headers: list[str] = field(default_factory=list)  # the file's headers, as read
 
 
 @dataclass
@@ -64,6 +70,7 @@ def read_source(source: Source) -> SourceResult:
         sha256=source_sha256(source.path),
         rows_read=raw.rows_read,
         canonical=to_canonical(source, raw),
+        headers=[str(h) for h in raw.frame.columns],
     )
 
 
@@ -262,6 +269,7 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
             for file, rows in table.kept.items():
                 kept[file] = _union(kept.get(file, rows[:0]), rows)
     dupes = _rows_by_file(combined.duplicates)
+    figures = figures_read(combined.tables.get("transparency"))
     none = np.zeros(0, dtype="int64")
     out = []
     for result in results:
@@ -277,20 +285,21 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
                 f"kept {len(ok)} + rejected {len(bad)} + duplicates {len(dup)} "
                 f"+ dropped {len(dropped)}"
             )
-        out.append(
-            {
-                "path": name,
-                "kind": result.source.kind,
-                "sha256": result.sha256,
-                "rows_read": result.rows_read,
-                "rows_kept": len(ok),
-                "rows_rejected": len(bad),
-                "rows_duplicate": len(dup),
-                "rows_dropped": len(dropped),
-                "items_rejected": int(item_rejects.get(name, 0)),
-                "messages": result.canonical.messages,
-            }
-        )
+        entry = {
+            "path": name,
+            "kind": result.source.kind,
+            "sha256": result.sha256,
+            "rows_read": result.rows_read,
+            "rows_kept": len(ok),
+            "rows_rejected": len(bad),
+            "rows_duplicate": len(dup),
+            "rows_dropped": len(dropped),
+            "items_rejected": int(item_rejects.get(name, 0)),
+            "messages": result.canonical.messages,
+        }
+        if result.source.kind.startswith("transparency"):
+            entry["figures_read"] = figures.get(name, dict.fromkeys(FIGURES, 0))
+        out.append(entry)
     return out
 
 
@@ -299,6 +308,17 @@ def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     millions of rows; sorted, repeats are neighbours)."""
     both = np.sort(np.concatenate([a, b]))
     return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
+
+
+def figures_read(transparency: pd.DataFrame | None) -> dict[str, dict[str, int]]:
+    """Per source file: how many cells of each figure column (counts and ``compliance_rate``)
+    the transparency table holds from it, so a source whose figures were not read shows as
+    zeros in the manifest."""
+    if transparency is None or not len(transparency):
+        return {}
+    given = transparency[list(FIGURES)].notna().astype("int64")
+    sums = given.groupby(transparency["source_file"].astype("str").to_numpy()).sum()
+    return {str(f): {c: int(n) for c, n in row.items()} for f, row in sums.iterrows()}
 
 
 def _rows_by_file(*frames: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -374,6 +394,9 @@ def summary(manifest: dict, out_dir: Path) -> str:
     for s in manifest["sources"]:
         counts = " ".join(f"{s[key]:>{wide[h]}}" for h, key in columns.items())
         lines.append(f"  {s['path']:<{width}}  {counts}")
+        if "figures_read" in s:
+            read = ", ".join(f"{c} {n}" for c, n in s["figures_read"].items() if n)
+            lines.append(f"  {'':<{width}}  figures read: {read or 'none'}")
         if s["items_rejected"]:
             lines.append(
                 f"  {'':<{width}}  note: {s['items_rejected']} items rejected in kept rows"
@@ -421,6 +444,7 @@ class FileReport:
     headline: str
     notes: list[str]
     rejects: pd.DataFrame
+    suggestion: str = ""  # a [source.columns] block, when some headers are not mapped
 
 
 def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
@@ -474,7 +498,10 @@ def validate_file(path: Path, raw_dir: Path | None = None) -> FileReport:
     )
     if items:
         headline += f"; {_plural(items, 'item')} rejected inside kept rows"
-    return FileReport(headline, notes, rejects.reset_index(drop=True))
+    suggestion = "\n".join(
+        filter(None, (unmapped_suggestion(r.source, r.headers) for r in results))
+    )
+    return FileReport(headline, notes, rejects.reset_index(drop=True), suggestion)
 
 
 __all__ = [

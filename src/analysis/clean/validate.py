@@ -21,7 +21,7 @@ from analysis.ingest.canonical import empty_rejects
 
 #: Patterns are RE2 (Arrow's regex engine), matched against the whole value. ``\S`` there is
 #: ASCII: the normalisers have already turned Unicode spaces into spaces and refused them.
-ITEM_ID = r"^(@[a-z0-9_]{1,15}|tweet:[0-9]{1,25}|url:\S+|#\S+)$"
+ITEM_ID = r"^(@[a-z0-9_]{1,20}|tweet:[0-9]{1,25}|url:\S+|#\S+)$"
 
 _timestamp = pa.Column("datetime64[us, UTC]", nullable=False)
 
@@ -67,7 +67,7 @@ SCHEMAS = {
             "order_id": _text(nullable=False),
             "item_id": _text(_matches(ITEM_ID, "item id format"), nullable=False),
             "item_type": _text(_vocab(schema.ITEM_TYPES), nullable=False),
-            "handle": _text(_matches(r"^[a-z0-9_]{1,15}$", "valid handle")),
+            "handle": _text(_matches(r"^[a-z0-9_]{1,20}$", "valid handle")),
             "tweet_id": _text(_matches(r"^[0-9]{1,25}$", "digits only")),
         }
     ),

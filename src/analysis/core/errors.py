@@ -17,6 +17,16 @@ class InputError(Exception):
     """A problem with the inputs that the user must fix; the message is one clear sentence."""
 
 
+class HeaderError(InputError):
+    """A file's headers do not give what its kind needs. ``suggestion`` is a ready-to-paste
+    ``[source.columns]`` block guessed from the headers (empty when there is no guess); the CLI
+    prints it after the message."""
+
+    def __init__(self, message: str, *, suggestion: str = ""):
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
 class MetricWarning(UserWarning):
     """A data problem a metric worked around (the message names the orders or items)."""
 

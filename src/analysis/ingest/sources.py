@@ -55,10 +55,12 @@ _TRANSPARENCY_COLUMNS = frozenset(
 
 #: For each kind: the canonical names a file header may be mapped to (and ``[source.defaults]``
 #: may fill). Names that are not table columns are inputs the kind reads: ``period`` (a period
-#: string such as ``July - December 2020``), ``country_name`` (a country name used when the code
-#: is blank), ``removed_legal_pct``/``removed_policy_pct`` (Google's percentages, summed into
+#: string such as ``July - December 2020``), ``country_name`` (a country name, used when there is
+#: no code), ``removed_legal_pct``/``removed_policy_pct`` (Google's percentages, summed into
 #: ``compliance_rate``), ``requests_part`` (request counts split by branch, summed into
-#: ``requests``), ``status``/``visible_text`` (what a handle list says about an item) and
+#: ``requests``), ``branch_requests``/``branch_items``/``branch_rate`` (Google's historical
+#: figures per branch, ``Court Orders: Number of Requests``: one row per branch),
+#: ``status``/``visible_text`` (what a handle list says about an account and a post's page) and
 #: ``checked_at`` (when that was seen).
 KIND_COLUMNS: dict[str, frozenset[str]] = {
     "orders": _ORDER_COLUMNS,
@@ -72,7 +74,9 @@ KIND_COLUMNS: dict[str, frozenset[str]] = {
     # Lumen notices and X API lookups have fixed fields; only defaults apply.
     "lumen": frozenset({"platform", "country", "authority", "legal_basis"}),
     "x_snapshots": frozenset({"checked_at", "country", "order_id", "platform", "source_url"}),
-    "transparency_x": frozenset({*_TRANSPARENCY_COLUMNS, "period"}),
+    "transparency_x": frozenset(
+        {*_TRANSPARENCY_COLUMNS, "period", "country_name", "requests_part"}
+    ),
     "transparency_google": frozenset(
         {
             *_TRANSPARENCY_COLUMNS,
@@ -80,8 +84,12 @@ KIND_COLUMNS: dict[str, frozenset[str]] = {
             "removed_legal_pct",
             "removed_policy_pct",
             "requests_part",
+            "branch_requests",
+            "branch_items",
+            "branch_rate",
         }
     ),
+    "transparency_meta": frozenset({*_TRANSPARENCY_COLUMNS, "period", "country_name"}),
     "handle_list": frozenset(
         {
             "item",
@@ -111,8 +119,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "transparency": ("period_start", "period_end"),
     "lumen": (),
     "x_snapshots": (),
-    "transparency_x": ("period", "country"),
+    "transparency_x": ("period",),
     "transparency_google": ("period_end",),
+    "transparency_meta": (),
     "handle_list": ("item", "order_id"),
 }
 
@@ -136,12 +145,22 @@ def header_key(header: str) -> str:
 BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "transparency_x": {
         "period": ("Time period", "Period", "Reporting period", "Report period"),
-        "country": ("Country", "Country/Region", "Country code"),
+        "country": ("ISO code", "Country code", "CLDR Territory Code"),
+        "country_name": ("Country", "Country/Region", "Country name"),
         "requests": (
             "Combined removal requests",
             "Removal requests",
             "Total removal requests",
             "Legal demands",
+        ),
+        # The per-period files split requests by branch and give no combined column; so do
+        # researchers' compilations of them (sadettindemirel's ttrall.csv).
+        "requests_part": (
+            "Removal requests (court orders)",
+            "Removal requests (gov't agency, police, other)",
+            "Removal requests (government agency, police, other)",
+            "removal_request_court",
+            "removal_request_other",
         ),
         "accounts_specified": (
             "Combined accounts specified",
@@ -160,6 +179,7 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
             "Compliance rate",
             "Percentage where some content withheld",
             "% where some content withheld",
+            "percent_of_witheld_content",
         ),
     },
     "transparency_google": {
@@ -167,7 +187,9 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "country_name": ("Country/Region", "Country", "Country Name"),
         "country": ("CLDR Territory Code", "Country Code", "Territory Code"),
         "requestor": ("Requestor", "Requester"),
-        "requests": ("Number of Requests", "Content Removal Requests", "Removal Requests"),
+        # The detailed product x reason file's "Total" counts requests: per country and
+        # period its rows add up to the request count of the other files (docs/sources.md).
+        "requests": ("Number of Requests", "Content Removal Requests", "Removal Requests", "Total"),
         "items_requested": (
             "Items Requested To Be Removed",
             "Number of Items Requested",
@@ -180,15 +202,63 @@ BUILTIN_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "scope": ("Product",),
         "reason": ("Reason",),
         "requests_part": ("Court Orders", "Executive, Police, etc."),
+        "branch_requests": (
+            "All Requests: Number of Requests",
+            "Court Orders: Number of Requests",
+            "Other Requests (Executive, Police, etc.): Number of Requests",
+        ),
+        "branch_rate": (
+            "All Requests: % Fully Or Partially Complied With",
+            "Court Orders: % Fully Or Partially Complied With",
+            "Other Requests (Executive, Police, etc.): % Fully Or Partially Complied With",
+        ),
+        "branch_items": (
+            "All Requests: Items Requested To Be Removed",
+            "Court Orders: Items Requested To Be Removed",
+            "Other Requests (Executive, Police, etc.): Items Requested To Be Removed",
+        ),
+    },
+    "transparency_meta": {
+        "period": ("Period", "Time period", "Reporting period", "Report period"),
+        "country": ("Country code", "ISO code"),
+        "country_name": ("Country", "Country/Region", "Country name"),
+        "items_withheld": (
+            "Content Restrictions",
+            "Content restricted",
+            "Pieces of content restricted",
+            "Items restricted",
+            "Content restrictions based on local law",
+        ),
     },
     "handle_list": {
         "item": ("URL", "Tweet URL", "Account URL", "Profile URL", "Link", "Handle"),
         "order_id": ("Notice", "Notice ID", "Lumen notice", "Notice URL", "File", "Order"),
         "issued_at": ("Date received", "Received", "Received date", "Received on"),
-        "status": ("Status", "Account status", "Tweet status"),
-        "visible_text": ("Visible text", "Notice text", "Withheld text", "Text shown"),
+        "status": ("Status", "Account status", "Active status", "Account state"),
+        "visible_text": (
+            "Visible text",
+            "Notice text",
+            "Withheld text",
+            "Text shown",
+            "Page text",
+            "India tweet text",
+            "Tweet text in India",
+        ),
         "checked_at": ("Checked at", "Checked on", "Status date", "Status checked"),
     },
+}
+
+#: Header shapes read without ``[source.columns]`` when no built-in name matches (the header
+#: casefolded, spacing collapsed; the first matching pattern wins): Google's historical
+#: ``<Branch>: <figure>`` headers, and X's branch columns however their apostrophe was mangled
+#: (``GOV’T`` is a Windows-1252 byte; copies show it as ``GOV�T`` or ``GOVâ€™T``).
+BUILTIN_PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "transparency_google": (
+        (r"^[^:]+:\s*number of requests$", "branch_requests"),
+        (r"^[^:]+:\s*items requested to be removed$", "branch_items"),
+        (r"^[^:]+:\s*% fully or partially complied with$", "branch_rate"),
+    ),
+    "transparency_x": ((r"^removal requests? \((?:court|gov|police|other).*\)$", "requests_part"),),
 }
 
 BUILTIN_COLUMNS: dict[str, dict[str, str]] = {
@@ -200,6 +270,7 @@ BUILTIN_COLUMNS: dict[str, dict[str, str]] = {
 KIND_DEFAULTS: dict[str, dict[str, str]] = {
     "transparency_x": {"platform": "twitter"},
     "transparency_google": {"platform": "google"},
+    "transparency_meta": {"platform": "facebook"},
     "x_snapshots": {"platform": "twitter", "country": "IN"},
     "handle_list": {"platform": "twitter"},
 }
@@ -215,6 +286,7 @@ _SOURCE_KEYS = {
     "unmapped",
     "columns",
     "defaults",
+    "values",
 }
 
 
@@ -233,6 +305,9 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     unmapped: str = "notes"  # "notes": kept as "Header: value" in notes; "ignore": dropped
+    #: ``[source.values]``: canonical column -> {cell as written -> the value to read instead}
+    #: (matched ignoring case and surrounding spaces), e.g. ``country = {"Crotia" = "HR"}``.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def has(self, canonical: str) -> bool:
         """True when the file maps a header to ``canonical`` or a default supplies it."""
@@ -361,6 +436,7 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
             f"{where}: delimiter must be one character, not {delimiter!r} "
             '(e.g. ",", ";", "\\t" or "|")'
         )
+    values = _check_values(block.get("values", {}), allowed, kind, where)
     sheet = block.get("sheet")
     if sheet is not None and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise InputError(f"{where}: 'sheet' only applies to spreadsheets, not {path.suffix} files")
@@ -377,6 +453,7 @@ def _check_block(toml_path: Path, raw_dir: Path, index: int, block: dict) -> Sou
         encoding=None if encoding is None else str(encoding),
         delimiter=delimiter,
         unmapped=unmapped,
+        values=values,
     )
     # Kinds with built-in header names are checked once their headers are known.
     needed = () if kind in BUILTIN_COLUMNS else REQUIRED_COLUMNS[kind]
@@ -419,6 +496,33 @@ def _check_encoding(encoding: str, where: str) -> None:
             f"{where}: {encoding!r} is not an encoding of text files; "
             "use e.g. utf-8, cp1252 or utf-16"
         )
+
+
+def _check_values(
+    table: object, allowed: frozenset[str], kind: str, where: str
+) -> dict[str, dict[str, str]]:
+    """``[source.values]``: one table per canonical column, of cell -> replacement."""
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: [source.values] must be a table")
+    out: dict[str, dict[str, str]] = {}
+    for canonical, mapping in table.items():
+        if canonical not in allowed:
+            raise InputError(
+                f"{where}: [source.values] names {canonical!r}, which is not a column of kind "
+                f"{kind!r}; use one of {', '.join(sorted(allowed))}"
+            )
+        if not isinstance(mapping, dict) or not mapping:
+            raise InputError(
+                f"{where}: [source.values] {canonical} must map cells to values, e.g. "
+                f'[source.values.{canonical}] then "Crotia" = "HR"'
+            )
+        for cell, value in mapping.items():
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                raise InputError(
+                    f"{where}: [source.values.{canonical}] {cell!r} must map to a plain value"
+                )
+        out[str(canonical)] = {str(k): str(v) for k, v in mapping.items()}
+    return out
 
 
 def source_files(path: Path) -> list[Path]:

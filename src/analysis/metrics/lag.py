@@ -111,8 +111,9 @@ _OUTCOME_NAMES = {
 
 def acted_outcomes(acted) -> tuple[str, ...]:
     """``acted`` as a tuple of :data:`OUTCOMES` (``deleted``/``not_found`` mean ``gone``); a
-    ``ValueError`` names anything else."""
-    values = [acted] if isinstance(acted, str) else list(acted)
+    text names them separated by commas (``"withheld,suspended"``, as the notebooks' parameter
+    does); a ``ValueError`` names anything else."""
+    values = acted.split(",") if isinstance(acted, str) else list(acted)
     out = []
     for value in values:
         name = _OUTCOME_NAMES.get(str(value).strip().lower())

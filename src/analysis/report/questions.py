@@ -449,10 +449,37 @@ def answer_volume(
         findings=findings,
         n=n_orders,
         method=phrase("volume_method", lang),
-        # The yearly totals of the ordering country (every country's when none is chosen).
-        frames={"context": yearly_context(context, tz=tz)},
+        # The yearly totals of the ordering country (every country's when none is chosen), and
+        # every order with its size: the chart ticks each one and labels the largest.
+        frames={
+            "context": yearly_context(context, tz=tz),
+            "orders": order_sizes(tables["orders"], tables["items"]),
+        },
         key_events=key_events(tables["orders"]),  # when each order was issued
     )
+
+
+def order_sizes(orders: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per order with an issue time: ``order_id``, ``issued_at`` and ``items``, the
+    items it names as the volume metric counts them (``items_listed`` where stated, else its
+    distinct named items; 0 when it gives neither), sorted by ``issued_at``."""
+    o = orders.loc[orders["issued_at"].notna(), ["order_id", "issued_at", "items_listed"]]
+    o = o.drop_duplicates("order_id")
+    if items is not None and len(items):
+        named = items[["order_id", "item_id"]].dropna().drop_duplicates().groupby("order_id").size()
+    else:
+        named = pd.Series(dtype="int64")
+    listed = pd.to_numeric(o["items_listed"]).astype("Float64")
+    counted = o["order_id"].map(named).fillna(0).astype("Float64")
+    sizes = listed.fillna(counted).fillna(0).round().astype("int64")
+    out = pd.DataFrame(
+        {
+            "order_id": o["order_id"].to_numpy(),
+            "issued_at": o["issued_at"].to_numpy(),
+            "items": sizes,
+        }
+    )
+    return out.sort_values("issued_at", kind="stable").reset_index(drop=True)
 
 
 #: Transparency counts to compare countries on, in order of preference.
@@ -498,6 +525,7 @@ def peer_comparison(
     if measure is None or t["country"].nunique() < 2:
         return empty
     rows = t[t[measure].notna()].assign(bounded=t[f"{measure}_bound"].notna())
+    rows, overlaps = _one_file_per_period(rows)
     per = rows.groupby(["country", "period_start", "period_end"], as_index=False).agg(
         value=(measure, "sum"), bounded=("bounded", "any")
     )
@@ -526,10 +554,30 @@ def peer_comparison(
         headline=headline,
         findings=[headline],
         n=len(ranked),  # countries reporting in the latest period
-        method=phrase("peers_method", lang, measure=fields["measure"], platform=shown_platform),
+        method=phrase("peers_method", lang, measure=fields["measure"], platform=shown_platform)
+        + (phrase("peers_overlap", lang, n=fmt_int(overlaps)) if overlaps else ""),
         source=phrase("peers_source", lang, platform=shown_platform),
         as_of=table["period_end"].max(),
     )
+
+
+def _one_file_per_period(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows of one source file per (country, period): two downloads of a report often cover
+    the same half-year (Google's historical export ends with the period its current export
+    starts with), and summing both would count it twice. The file whose figures reach the
+    latest period (the newer download) is kept; returns the rows and how many (country,
+    period) pairs had another file set aside."""
+    if rows.empty or "source_file" not in rows:
+        return rows, 0
+    newest = rows.groupby("source_file")["period_end"].max()
+    rank = rows["source_file"].map(
+        {f: i for i, f in enumerate(newest.sort_values(kind="stable").index[::-1])}
+    )
+    key = ["country", "period_start", "period_end"]
+    best = rank.groupby([rows[k] for k in key]).transform("min")
+    files = rows.groupby(key)["source_file"].transform("nunique")
+    overlaps = int(rows.loc[files > 1, key].drop_duplicates().shape[0])
+    return rows[rank == best], overlaps
 
 
 def answer_lag(
@@ -564,9 +612,10 @@ def answer_lag(
     countries = tables["orders"].drop_duplicates("order_id").set_index("order_id")["country"]
     curves = {oid: metrics.survival_curve(items, oid) for oid in summary["order_id"]}
     bands = {oid: metrics.survival_band(items, oid) for oid in summary["order_id"]}
+    # One sentence per order, the orders naming the most items first (the page opens them first).
     findings = [
         _lag_sentence(row, lang, tz, countries.get(row["order_id"]))
-        for _, row in summary.iterrows()
+        for _, row in summary.sort_values("items", ascending=False, kind="stable").iterrows()
     ]
     title = headline = phrase("lag_none", lang)
     deadline, unit = None, "days"
@@ -594,10 +643,46 @@ def answer_lag(
         findings=findings,
         n=int(round(summary["items"].sum())) if len(summary) else 0,
         method=method,
-        frames={"items": items, "curves": curves, "bands": bands, "acted": acted},
+        frames={
+            "items": items,
+            "curves": curves,
+            "bands": bands,
+            "acted": acted,
+            "chart_title": lag_chart_title(summary, lang),
+        },
         as_of=as_of_ts,
         deadline=deadline,
         unit=unit,
+    )
+
+
+def lag_chart_title(summary: pd.DataFrame, lang: str = "en") -> str:
+    """The lag chart's title, a finding about the curves it draws: how soon half the items of
+    the largest order with known action times were acted on (a range where the times are a
+    range); or that no such order reached half; or, when every order was only checked once,
+    that when the platform acted is not known."""
+    if not len(summary):
+        return phrase("lag_none", lang)
+    timed = summary[summary["timing_basis"].astype("str") != "before_first_check"]
+    if not len(timed):
+        return phrase("lag_chart_checked", lang, n=fmt_int(len(summary)))
+    reached = timed[timed["km_median_latest"].notna()]
+    if not len(reached):
+        return phrase("lag_chart_not_reached", lang, n=fmt_int(len(timed)))
+    row = reached.loc[reached["items"].idxmax()]
+    unit = row["unit"]
+    lo, hi = row["km_median_earliest"], row["km_median_latest"]
+    if pd.notna(lo) and lo != hi:
+        within = phrase(
+            "cell_between",
+            lang,
+            earliest=fmt_duration(lo, unit, lang),
+            latest=fmt_duration(hi, unit, lang),
+        )
+    else:
+        within = phrase("lag_chart_within", lang, median=fmt_duration(hi, unit, lang))
+    return phrase(
+        "lag_chart_title", lang, order=row["order_id"], items=fmt_int(row["items"]), within=within
     )
 
 
@@ -707,7 +792,9 @@ def answer_reversals(
     summary = metrics.reversal_summary(eps, by="order", tz=tz)
     approximate = set(eps.loc[eps["approximate"].astype(bool), "order_id"].dropna())
     summary = summary.assign(approximate=summary["order_id"].isin(approximate))
-    findings = [_reversal_sentence(row, lang) for _, row in summary.iterrows()]
+    # The orders with the most items restored first (the page opens them first).
+    by_reversed = summary.sort_values("items_reversed", ascending=False, kind="stable")
+    findings = [_reversal_sentence(row, lang) for _, row in by_reversed.iterrows()]
     title = headline = phrase("reversal_none", lang)
     reversed_rows = summary[summary["items_reversed"] > 0]
     if len(reversed_rows):

@@ -11,10 +11,14 @@
    imported papermill once, elsewhere they are spawned. Like any spawning code, a *script* that
    calls ``run_report`` must do so under ``if __name__ == "__main__":``;
 3. exports it to HTML with the code hidden and nothing fetched from the network, so the page opens
-   offline: charts are embedded as base64 PNG, and the require.js, MathJax, Mermaid and widget
-   scripts of nbconvert's ``lab`` template are left out;
-4. writes ``index.html``: one link per report with its title (the notebook's first markdown
-   heading) and headline (the text output of the cell tagged ``headline``).
+   offline: charts are inline SVG with real text, the Hind font is embedded (only the glyphs the
+   page uses), and the require.js, MathJax, Mermaid and widget scripts and the JupyterLab styles
+   of nbconvert's ``lab`` template are replaced by the house page style (:data:`PAGE_CSS`: an
+   article column, figures full width, tables that become cards on a phone); markdown cells
+   tagged ``notebook-only`` (notes for JupyterLab users) are left out of every page;
+4. writes ``index.html``: one entry per report with its title (the ``title`` cell's text, else the
+   notebook's first markdown heading), its headline (the text output of the cell tagged
+   ``headline``) and a thumbnail of its first chart.
 
 Everything is first written to a staging folder inside ``out_dir`` (``.staging-<pid>-...``, on
 the same file system, so the moves never cross devices when ``out_dir`` is a mount point) and
@@ -81,23 +85,31 @@ AS_OF_TAG = "as-of"
 TITLE_TAG = "title"
 #: Markdown cells written in English only (a notebook's introduction), left out of other languages.
 ENGLISH_ONLY_TAG = "lang-en"
+#: Markdown cells for people running the notebook (in JupyterLab), left out of every page.
+NOTEBOOK_ONLY_TAG = "notebook-only"
 KERNEL = "python3"
 
 #: Bump when the pages this module writes change, so cached reports are rendered again.
-_FORMAT = 1
+_FORMAT = 2
 _TMP_MARK = ".tmp-"
 _LOG_DIR = ".logs"
 _PAPERMILL_MARKER_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
 _RUNTIME_PARAMETERS = ("lang", "output_dir")
 
-#: nbconvert's ``lab`` template without anything that loads from the network: require.js,
-#: MathJax (maths stays as TeX text), Mermaid and the Jupyter widgets renderer.
+#: nbconvert's ``lab`` template without anything that loads from the network (require.js,
+#: MathJax: maths stays as TeX text, Mermaid, the Jupyter widgets renderer) and without the
+#: JupyterLab styles: the page is styled by :data:`PAGE_CSS` as an article.
 _OFFLINE_TEMPLATE_NAME = "takedowns-offline.html.j2"
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block notebook_css -%}{%- endblock notebook_css -%}
+{%- block body_header -%}
+<body class="tk-page">
+<main class="tk-article">
+{%- endblock body_header -%}
 """
 #: Output types that need JavaScript (widgets, plotly, bokeh...) and cannot work offline; a cell's
 #: other representations (PNG, plain text) are shown instead.
@@ -448,6 +460,7 @@ def _lost(job: dict, err: BaseException) -> dict:
         "title": job["stem"],
         "headline": "",
         "as_of": None,
+        "thumbnail": None,
         "failure": {
             "cell_index": None,
             "ename": type(err).__name__,
@@ -515,6 +528,7 @@ def _render_one(job: dict) -> dict:
         "title": title,
         "headline": _tagged_text(nb, HEADLINE_TAG),
         "as_of": _tagged_text(nb, AS_OF_TAG) or _metadata_as_of(nb),
+        "thumbnail": _thumbnail(nb, staging),
         "failure": failure,
     }
 
@@ -721,6 +735,24 @@ def _unquote(text: str) -> str:
     return text
 
 
+_THUMBNAIL = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+\.png$")
+
+
+def _thumbnail(nb, staging: Path) -> dict | None:
+    """The first chart a notebook showed (``analysis.report.present.chart`` records its
+    thumbnail in the output's metadata): ``{"src": "<stem>/<name>-thumb.png", "alt": title}``,
+    or None. Only a plain relative path to a file the run wrote is accepted."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("takedowns")
+            if not isinstance(meta, dict):
+                continue
+            src = str(meta.get("thumbnail", ""))
+            if _THUMBNAIL.match(src) and ".." not in src and (staging / src).is_file():
+                return {"src": src, "alt": str(meta.get("title", ""))}
+    return None
+
+
 def _metadata_as_of(nb) -> str | None:
     meta = nb.metadata
     value = meta.get("takedowns", {}).get("as_of") or meta.get("as_of")
@@ -789,12 +821,12 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
             if "<script" in str(data.get("text/html", "")).lower() and len(data) > 1:
                 data.pop("text/html")
 
-    if lang != "en":
-        nb.cells = [
-            c
-            for c in nb.cells
-            if not (c.cell_type == "markdown" and ENGLISH_ONLY_TAG in c.metadata.get("tags", []))
-        ]
+    left_out = {NOTEBOOK_ONLY_TAG} | ({ENGLISH_ONLY_TAG} if lang != "en" else set())
+    nb.cells = [
+        c
+        for c in nb.cells
+        if not (c.cell_type == "markdown" and left_out & set(c.metadata.get("tags", [])))
+    ]
     failing = failure.get("position") if failure else None
     if failing is not None:  # hide code per cell, so the failing cell's code stays visible
         for position, cell in enumerate(nb.cells):
@@ -820,46 +852,175 @@ def _to_html(nb, title: str, failure: dict | None, lang: str) -> str:
         language_code=lang,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    # The house font travels inside the page, so Devanagari renders offline on any machine.
-    page_font = f"<style>{font_face_css()}{_PAGE_FONT_CSS}</style>\n</head>"
-    return _NETWORK_TAG.sub("", body).replace("</head>", page_font, 1)
+    body = _NETWORK_TAG.sub("", body)
+    # The house font travels inside the page (only the glyphs it uses), so the charts' text and
+    # Devanagari render offline on any machine, with the metrics the charts were laid out with.
+    style = f"<style>{font_face_css(body)}{PAGE_CSS}</style>\n</head>"
+    return body.replace("</head>", style, 1)
 
 
-_PAGE_FONT_CSS = """
-body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown { font-family: Hind, system-ui, sans-serif; }
+#: The page style: an article column for text, figures as wide as 960 px, the wide chart
+#: drawing from 912 px up and the narrow one below (its text is never under 11 px), tables that
+#: become one card per row on a phone, nothing wider than the screen.
+PAGE_CSS = """
+*, *::before, *::after { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { margin: 0; background: #fff; color: #1a1a1a;
+       font: 18px/1.55 Hind, system-ui, -apple-system, "Segoe UI", sans-serif; }
+main.tk-article { max-width: 992px; margin: 0 auto; padding: 28px 16px 64px; }
+.tk-article p, .tk-article li { overflow-wrap: anywhere; }
+.jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output,
+.jp-Cell-inputWrapper, .jp-InputArea, .jp-RenderedHTMLCommon { min-width: 0; max-width: 100%; }
+.jp-OutputPrompt, .jp-InputPrompt, .jp-Collapser, a.anchor-link { display: none; }
+.tk-kicker { margin: 0 0 .35rem; color: #0b57a4; font-weight: 700; font-size: 1rem;
+             line-height: 1.35; max-width: 680px; }
+h1 { font-size: 2.2rem; line-height: 1.18; margin: 0 0 .9rem; max-width: 760px; }
+h2 { font-size: 1.45rem; line-height: 1.25; margin: 2.2rem 0 .6rem; max-width: 760px; }
+h3 { font-size: 1.1rem; margin: 1.4rem 0 .4rem; }
+p, ul, ol { max-width: 680px; margin: 0 0 1rem; }
+.tk-standfirst { font-size: 1.2rem; line-height: 1.5; color: #333; }
+.tk-meta { color: #595959; font-size: .95rem; border-bottom: 1px solid #ddd;
+           padding-bottom: 1rem; max-width: 960px; }
+a { color: #0b57a4; }
+figure.tk-chart { margin: 2rem 0 2.4rem; max-width: 960px; }
+.tk-chart-title { font-size: 1.3rem; line-height: 1.3; margin: 0 0 .25rem; }
+.tk-chart-dek { color: #595959; font-size: 1rem; line-height: 1.45; margin: 0 0 .9rem;
+                max-width: 960px; }
+.tk-chart .tk-narrow { display: none; }
+.tk-chart svg { display: block; width: 100%; height: auto; }
+.tk-source { color: #595959; font-size: .9rem; line-height: 1.45; margin-top: .6rem;
+             overflow-wrap: anywhere; }
+.tk-data-links a { margin-left: .6rem; white-space: nowrap; font-weight: 600; }
+.tk-findings p { margin-bottom: .7rem; }
+.tk-links { list-style: none; padding: 0; }
+.tk-links li { border-top: 1px solid #ddd; padding: .7rem 0; }
+.tk-links .tk-topic { display: block; color: #595959; font-size: .95rem; }
+.tk-links a { font-weight: 600; }
+details > summary { cursor: pointer; font-weight: 600; color: #0b57a4; padding: .3rem 0; }
+details { max-width: 960px; margin: 0 0 1rem; }
+.tk-table-block { max-width: 960px; margin: 1.6rem 0; }
+.tk-scroll { max-width: 100%; overflow-x: auto; }
+.tk-caption { font-weight: 600; margin-bottom: .4rem; }
+table.tk-table { border-collapse: collapse; width: 100%; font-size: .95rem;
+                 font-variant-numeric: tabular-nums; }
+.tk-table th, .tk-table td { text-align: left; vertical-align: top; padding: .4rem .55rem;
+                             border-bottom: 1px solid #e2e2e2; overflow-wrap: break-word; }
+.tk-table th { border-bottom: 2px solid #999; font-weight: 600; line-height: 1.3;
+               vertical-align: bottom; hyphens: manual; }
+.tk-table td:first-child { white-space: nowrap; }
+.tk-table .num { text-align: right; }
+.tk-table tbody tr:nth-child(even) { background: #f7f7f7; }
+.tk-how { border-top: 1px solid #ddd; margin-top: 2.5rem; padding-top: .6rem; color: #333; }
+.tk-how table { border-collapse: collapse; font-size: .9rem; margin-bottom: 1rem; }
+.tk-how th, .tk-how td { text-align: left; padding: .25rem .6rem .25rem 0; vertical-align: top;
+                         border-bottom: 1px solid #eee; overflow-wrap: anywhere; }
+code { font-size: .9em; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .6rem;
+      font-size: .8rem; max-width: 100%; }
+img { max-width: 100%; height: auto; }
+@media (max-width: 911px) {
+  .tk-chart .tk-wide { display: none; }
+  .tk-chart .tk-narrow { display: block; max-width: 560px; }
+}
+@media (max-width: 700px) {
+  body { font-size: 17px; }
+  main.tk-article { padding: 20px 16px 48px; }
+  h1 { font-size: 1.75rem; }
+  h2 { font-size: 1.3rem; }
+  .tk-standfirst { font-size: 1.1rem; }
+  .tk-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+                    clip: rect(0 0 0 0); }
+  .tk-table, .tk-table tbody, .tk-table tr, .tk-table td { display: block; width: 100%; }
+  .tk-table tr { border-bottom: 1px solid #ccc; padding: .45rem 0; }
+  .tk-table tbody tr:nth-child(even) { background: none; }
+  .tk-table td { border: 0; padding: .1rem 0; display: flex; justify-content: space-between;
+                 gap: 1rem; text-align: right; overflow-wrap: anywhere; }
+  .tk-table td:first-child { white-space: normal; }
+  .tk-table td::before { content: attr(data-label); text-align: left; color: #595959;
+                         font-weight: 600; flex: 0 0 45%; }
+}
 """
 
+#: Characters every page can draw whatever its text (a chart's digits and punctuation).
+_ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "–—…·×’‘“”~%"
 
-@functools.cache
-def font_face_css() -> str:
-    """An ``@font-face`` rule embedding the bundled Hind Regular (Latin and Devanagari)."""
+
+@functools.lru_cache(maxsize=16)
+def _font_subset(path: str, text: str) -> bytes:
+    """The font at ``path`` cut down to the glyphs ``text`` needs (its shaping rules kept, so
+    Devanagari conjuncts still form), as WOFF."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.flavor = "woff"
+    options.notdef_outline = True
+    font = TTFont(path)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def font_face_css(text: str | None = None) -> str:
+    """``@font-face`` rules embedding the bundled Hind (Latin and Devanagari), regular and bold:
+    with ``text``, only the glyphs that text needs (a page's own text: a few kB in English),
+    else the whole font."""
     from analysis.report.charts import font_files
 
-    regular = next(f for f in font_files() if f.name == "Hind-Regular.ttf")
-    data = base64.b64encode(regular.read_bytes()).decode("ascii")
-    return (
-        "@font-face { font-family: Hind; font-weight: 400; font-style: normal; "
-        f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"
-    )
+    files = {f.name: f for f in font_files()}
+    rules = []
+    for weight, name in ((400, "Hind-Regular.ttf"), (700, "Hind-Bold.ttf")):
+        if name not in files:
+            continue
+        if text is None:
+            data, kind, fmt = files[name].read_bytes(), "font/ttf", "truetype"
+        else:
+            chars = "".join(sorted(set(_ALWAYS) | {c for c in text if c >= " "}))
+            data, kind, fmt = _font_subset(str(files[name]), chars), "font/woff", "woff"
+        encoded = base64.b64encode(data).decode("ascii")
+        rules.append(
+            f"@font-face {{ font-family: Hind; font-weight: {weight}; font-style: normal; "
+            f"src: url(data:{kind};base64,{encoded}) format('{fmt}'); }}\n"
+        )
+    return "".join(rules)
 
 
 _INDEX_CSS = """
-body { font: 16px/1.5 Hind, system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
-       "Noto Sans Devanagari", sans-serif; color: #1a1a1a; background: #fff; margin: 0; }
-main { max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 1.8rem; margin-bottom: .25rem; }
-.meta { color: #555; margin-top: 0; }
-ol { list-style: none; padding: 0; }
-li { border-top: 1px solid #ddd; padding: .9rem 0; }
-li a { font-size: 1.15rem; font-weight: 600; color: #0b57a4; }
-.headline { margin: .3rem 0 0; }
-.failed .status { color: #a40e26; font-weight: 600; margin: .3rem 0 0; }
-footer { color: #777; font-size: .85rem; border-top: 1px solid #ddd; padding-top: .75rem; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font: 17px/1.5 Hind, system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a1a1a;
+       background: #fff; margin: 0; }
+main { max-width: 960px; margin: 0 auto; padding: 28px 16px 48px; }
+h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 .3rem; }
+.meta { color: #595959; margin: 0 0 1.2rem; }
+ol { list-style: none; padding: 0; margin: 0; }
+li { border-top: 1px solid #ddd; padding: 1rem 0; display: flex; gap: 1.2rem;
+     align-items: flex-start; }
+.thumb { flex: 0 0 240px; display: block; border: 1px solid #e5e5e5; }
+.thumb img { display: block; width: 100%; height: 150px; object-fit: cover;
+             object-position: left top; }
+.text { min-width: 0; flex: 1 1 auto; }
+.topic { display: block; font-size: 1.1rem; font-weight: 700; color: #0b57a4; }
+.headline { margin: .3rem 0 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+.failed .status { color: #a40e26; font-weight: 600; margin: .3rem 0 0; overflow-wrap: anywhere; }
+footer { color: #595959; font-size: .85rem; border-top: 1px solid #ddd; padding-top: .75rem; }
+@media (max-width: 600px) {
+  li { flex-direction: column; gap: .6rem; }
+  .thumb { flex: none; width: 100%; }
+  .thumb img { height: auto; max-height: 220px; }
+}
 """
 
 
 def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
-    """The index: self-contained (inline CSS, no scripts), every text from the data escaped."""
+    """The index: self-contained (inline CSS and font, no scripts), every text from the data
+    escaped; each report with its title, its headline and a thumbnail of its first chart."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     run_on = now.strftime("%Y-%m-%d %H:%M UTC")
     esc = html.escape
@@ -867,8 +1028,21 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
     items = []
     for outcome in outcomes:
         title = esc(outcome["title"])
-        link = f'<a href="{esc(quote(outcome["page"]))}">{title}</a>' if outcome["page"] else title
+        href = esc(quote(outcome["page"])) if outcome["page"] else ""
+        link = (
+            f'<a class="topic" href="{href}">{title}</a>'
+            if href
+            else f'<span class="topic">{title}</span>'
+        )
         failure = outcome["failure"]
+        thumb = outcome.get("thumbnail")
+        picture = ""
+        if thumb and href and not failure:
+            # Decoration beside the link (the link's text is the title): one link per report.
+            picture = (
+                f'<div class="thumb"><img src="{esc(quote(thumb["src"]))}" alt="" '
+                'loading="lazy"></div>\n'
+            )
         if failure:
             cell = failure["cell_index"]
             failed = (
@@ -876,21 +1050,12 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
             )
             error = f"{failure['ename']}: {failure['evalue']}".rstrip(": ")
             detail = f'<p class="status">{esc(failed)}: {esc(error)}</p>'
-            items.append(f'<li class="failed">{link}\n{detail}</li>')
+            items.append(f'<li class="failed"><div class="text">{link}\n{detail}</div></li>')
         else:
             headline = outcome["headline"]
             detail = f'<p class="headline">{esc(headline)}</p>' if headline else ""
-            items.append(f"<li>{link}\n{detail}</li>")
-    return f"""<!DOCTYPE html>
-<html lang="{esc(lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title_text)}</title>
-<style>{font_face_css()}{_INDEX_CSS}</style>
-</head>
-<body>
-<main>
+            items.append(f'<li>{picture}<div class="text">{link}\n{detail}</div></li>')
+    body = f"""<main>
 <h1>{esc(title_text)}</h1>
 <p class="meta">{esc(phrase("run_on", lang))}
 <time datetime="{esc(now.isoformat())}">{esc(run_on)}</time>.
@@ -899,7 +1064,17 @@ def _index_html(outcomes: list[dict], as_of: str, lang: str = "en") -> str:
 {chr(10).join(items)}
 </ol>
 <footer>{esc(phrase("rendered_by", lang, version=__version__))}</footer>
-</main>
+</main>"""
+    return f"""<!DOCTYPE html>
+<html lang="{esc(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title_text)}</title>
+<style>{font_face_css(body)}{_INDEX_CSS}</style>
+</head>
+<body>
+{body}
 </body>
 </html>
 """

@@ -2,7 +2,8 @@
 
 One builder per kind, in a module named for it (:mod:`.orders`, :mod:`.items` with
 ``wide_handles``, :mod:`.events`, :mod:`.transparency` with the X and Google layouts,
-:mod:`.lumen`, :mod:`.checks` with ``x_snapshots`` and ``handle_list``). Each reads the file
+:mod:`.lumen`, :mod:`.checks` with ``x_snapshots`` and ``handle_list``;
+``transparency_meta`` in :mod:`.transparency` too). Each reads the file
 through :class:`~.cells.Cells` (canonical column -> the file's cells, :mod:`.headers` says
 which header gives which column) and writes what it cannot read to a
 :class:`~.rejects.RejectLog`.
@@ -11,9 +12,11 @@ Each kind keeps a row only when every cell it uses is readable; otherwise the wh
 the rejects with one line per bad cell (the file's own header in ``column``). Two exceptions,
 both counted in the manifest: a Lumen notice keeps its other URLs when one URL cannot be read
 (that URL is an item-level reject, ``level = "item"``), and a transparency table's ``Total``
-row is dropped (a sum of the other rows, not a period). Cross-source checks (duplicate and
-conflicting orders, items naming unknown orders, events from status checks) live in
-:mod:`analysis.clean.combine`.
+row is dropped (a sum of the other rows, not a period). A transparency row with no figure at all
+is rejected, and a transparency source with no figure in any row raises
+:class:`~analysis.core.errors.HeaderError` naming its headers (:mod:`.suggest` guesses a map).
+Cross-source checks (duplicate and conflicting orders, items naming unknown orders, events
+from status checks) live in :mod:`analysis.clean.combine`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ from analysis.ingest.canonical.checks import (
     status_states,
 )
 from analysis.ingest.canonical.events import build_events
-from analysis.ingest.canonical.headers import MULTI_COLUMNS, effective_source
+from analysis.ingest.canonical.headers import (
+    MULTI_COLUMNS,
+    effective_source,
+    unmapped_suggestion,
+)
 from analysis.ingest.canonical.items import build_items, build_wide_handles
 from analysis.ingest.canonical.lumen import LUMEN_NOTICE_URL, build_lumen
 from analysis.ingest.canonical.orders import build_orders
@@ -44,8 +51,10 @@ from analysis.ingest.canonical.rejects import (
 )
 from analysis.ingest.canonical.tables import empty_table, take_rows
 from analysis.ingest.canonical.transparency import (
+    FIGURES,
     build_transparency,
     build_transparency_google,
+    build_transparency_meta,
     build_transparency_x,
     report_periods,
 )
@@ -54,6 +63,7 @@ from analysis.ingest.sources import Source
 
 __all__ = [
     "BUILDERS",
+    "FIGURES",
     "LUMEN_NOTICE_URL",
     "MULTI_COLUMNS",
     "REJECT_COLUMNS",
@@ -69,6 +79,7 @@ __all__ = [
     "status_states",
     "take_rows",
     "to_canonical",
+    "unmapped_suggestion",
     "visible_id",
 ]
 
@@ -101,6 +112,7 @@ BUILDERS: dict[str, Callable[[Cells], dict[str, pd.DataFrame]]] = {
     "x_snapshots": build_x_snapshots,
     "transparency_x": build_transparency_x,
     "transparency_google": build_transparency_google,
+    "transparency_meta": build_transparency_meta,
     "handle_list": build_handle_list,
 }
 

@@ -18,6 +18,7 @@ from analysis.ingest.canonical.headers import match_headers
 from analysis.ingest.canonical.rejects import RejectLog
 from analysis.ingest.normalize.dates import parse_datetimes
 from analysis.ingest.normalize.handles import ARROW_TEXT
+from analysis.ingest.normalize.platforms import normalize_country
 from analysis.ingest.readers.tabular import RawTable
 from analysis.ingest.sources import Source
 
@@ -26,6 +27,8 @@ class Cells:
     """Access to a raw frame by canonical column name; problems go to ``log``.
 
     Unmapped headers are kept in ``notes`` (or ignored, as the source says), with a message.
+    Cells named in ``[source.values]`` are read as the value given there, and ``notes`` keeps
+    what the file said; so do countries read through a former name or a misspelling.
     """
 
     def __init__(self, source: Source, raw: RawTable, log: RejectLog):
@@ -38,10 +41,44 @@ class Cells:
         self.file = source.name
         self.headers = match_headers(source, raw)
         self._unmapped_notes = self._collect_unmapped()
+        self._notes: list[pd.Series] = []
+        self._replace_values()
+
+    def _replace_values(self) -> None:
+        """Apply ``[source.values]`` to the mapped cells (ignoring case and outer spaces),
+        noting each replacement on its row."""
+        for canonical, mapping in self.source.values.items():
+            lookup = {k.strip().casefold(): v for k, v in mapping.items()}
+            # A country map applies to a name column too (transparency kinds read both).
+            names = ("country", "country_name") if canonical == "country" else (canonical,)
+            for header in [h for name in names for h in self.headers.get(name, [])]:
+                text = cell_text(self.frame[header])
+                new = text.str.casefold().map(lookup)
+                hit = new.notna() & text.notna()
+                if not hit.any():
+                    continue
+                column = self.frame[header].astype(object).where(~hit, new)
+                # A new frame, so the reader's frame keeps the file as it was.
+                self.frame = self.frame.assign(**{header: column})
+                self._notes.append(
+                    (
+                        header
+                        + ' "'
+                        + text
+                        + '" read as "'
+                        + new.astype("str")
+                        + '" ([source.values] in sources.toml)'
+                    ).where(hit)
+                )
+                self.log.messages.append(
+                    f"{int(hit.sum())} {header!r} cells replaced as [source.values] says"
+                )
 
     def _collect_unmapped(self) -> pd.Series | None:
         used = {h for hs in self.headers.values() for h in hs}
         extra = [h for h in self.frame.columns if h not in used]
+        #: The file's headers no canonical column is read from, in file order.
+        self.unmapped = extra
         if not extra:
             return None
         if self.source.unmapped == "ignore":
@@ -89,13 +126,30 @@ class Cells:
         return visible_id(values) if canonical == "order_id" else values
 
     def notes(self) -> pd.Series:
-        notes = self.text("notes")
-        if self._unmapped_notes is None:
-            return notes
-        both = notes.notna() & self._unmapped_notes.notna()
-        combined = notes.fillna(self._unmapped_notes)
-        combined[both] = notes[both] + "; " + self._unmapped_notes[both]
-        return combined
+        """The ``notes`` column, then the notes this reading added (values replaced,
+        countries read through a former name), then the unmapped columns."""
+        parts = [self.text("notes"), *self._notes]
+        if self._unmapped_notes is not None:
+            parts.append(self._unmapped_notes)
+        return join_notes(*parts)
+
+    def note(self, note: pd.Series) -> None:
+        """Add a note (NA where none) to every table row :meth:`notes` gives from now on."""
+        self._notes.append(note)
+
+    def country(self, canonical: str = "country", values: pd.Series | None = None) -> pd.Series:
+        """ISO codes of a country column (or of ``values``, read as if from it); unreadable
+        ones are rejected, and one read through a former name, a misspelling or ``XK`` keeps
+        what the file said in ``notes``."""
+        raw = self.get(canonical) if values is None else values
+        if values is None:  # a default country is read once, not once per row
+            parsed = self.normalized(canonical, normalize_country)
+        else:
+            parsed = normalize_country(values)
+        self.log.reject(parsed["reason"].notna(), self.header(canonical), raw, parsed["reason"])
+        if parsed["note"].notna().any():
+            self.note(self.header(canonical) + ": " + parsed["note"])
+        return parsed["value"]
 
     def provenance(self) -> dict[str, pd.Series]:
         return {

@@ -193,18 +193,55 @@ def build_x_snapshots(cells: Cells) -> dict[str, pd.DataFrame]:
         "record is not a user, a tweet, an error or a withheld notice",
     )
     checked = _checked_at(cells, "checked_at (when the lookup was made)")
-    return {
-        "checks": _check_frame(
+    order_id = _with_default(cells, "order_id")
+    source_url = _with_default(cells, "source_url")
+    country = _tracked_country(cells)
+    author, author_state, author_countries = _x_authors(cells, state)
+    checks = [
+        _check_frame(
             cells,
             items,
-            _with_default(cells, "order_id"),
+            order_id,
             checked,
             state,
             listed.where(state == "withheld"),
-            _with_default(cells, "source_url"),
-            _tracked_country(cells),
+            source_url,
+            country,
+        ),
+        _check_frame(
+            cells, author, order_id, checked, author_state, author_countries, source_url, country
+        ),
+    ]
+    return {"checks": pd.concat(checks, ignore_index=True)}
+
+
+def _x_authors(cells: Cells, state: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The second observation a tweet lookup carries: its author's own state, a check of
+    ``@author`` (withheld where the author object lists countries, else visible); only where
+    the tweet was read and the object says (see :mod:`analysis.ingest.readers.x_api`). A name
+    that is not a handle gives no author check (the tweet's stays)."""
+    frame = cells.frame
+    said = cell_text(frame["author"]).notna() & frame["author_countries"].notna()
+    said &= state.notna()
+    parsed = parse_items("@" + cell_text(frame["author"]).where(said))
+    unreadable = said & parsed["item_type"].ne("account")
+    if unreadable.any():
+        cells.log.messages.append(
+            f"{int(unreadable.sum())} tweet authors not checked: their names are not handles"
         )
-    }
+    said &= ~unreadable
+    listed = country_lists(frame["author_countries"].where(said))
+    bad = said & listed["reason"].notna()
+    if bad.any():
+        cells.log.messages.append(
+            f"{int(bad.sum())} tweet authors not checked: their withholding lists an unknown "
+            "country"
+        )
+    said &= ~bad
+    author_state = pd.Series(
+        np.where(listed["value"].notna(), "withheld", "visible"), index=cells.index, dtype="str"
+    ).where(said)
+    return parsed["item_id"].where(said), author_state, listed["value"].where(said)
 
 
 def _x_items(cells: Cells, kind: pd.Series, target: pd.Series) -> pd.Series:
@@ -292,9 +329,69 @@ def status_states(text: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"state": state, "countries": where.astype("str"), "reason": reason})
 
 
+# What X shows in place of a post or profile it does not serve. Any other text on a page (the
+# post's own words) means the page showed the item: visible.
+_NOTICE = (
+    r"^(?:this\s+(?:tweet|post|account|media|video|image|page)\b|@?[a-z0-9_]+['’]s?\s+account\b"
+    r"|account\s+(?:suspended|withheld)|(?:tweet|post)\s+(?:withheld|unavailable|removed)"
+    r"|withheld\b|hmm|sorry,|code\s*\d+\b|page\s+not\s+found|not\s+found\b)"
+)
+_PAGE_GONE = (
+    _NOT_FOUND + r"|no\s+longer\s+available|has\s+been\s+removed|violated\s+(?:the\s+)?"
+    r"(?:twitter|x)\s+rules"
+)
+
+
+def page_states(text: pd.Series) -> pd.DataFrame:
+    """What an item's page showed -> ``state``, ``countries`` (names as written) and ``reason``.
+
+    X's notices: ``This Tweet from @x has been withheld in India in response to a legal
+    demand.`` -> ``withheld`` (countries ``India``); ``This Tweet is from a suspended account.``
+    / ``Account suspended`` -> ``suspended``; ``This Tweet was deleted by the Tweet author.``,
+    ``Hmm...this page doesn't exist.``, ``This Tweet violated the Twitter Rules.`` ->
+    ``not_found``; a status word (``active``, ``Code 63``...) as :func:`status_states` reads it.
+    Any other text is what the page showed in place of a notice (the post's own words):
+    ``visible``. A notice saying none of these (``This Tweet is unavailable.``: deleted or
+    protected?) gets a reason. Blank gets nothing.
+    """
+    shown = cell_text(text)
+    low = shown.str.lower().str.strip(" .")
+    words = status_states(text)
+    notice = flag(low.str.contains(_NOTICE, regex=True))
+    withheld = notice & flag(low.str.contains(r"withheld|withhold", regex=True))
+    suspended = notice & ~withheld & flag(low.str.contains(r"suspend|code\s*63\b", regex=True))
+    gone = notice & ~withheld & ~suspended & flag(low.str.contains(_PAGE_GONE, regex=True))
+    state = pd.Series(
+        np.select(
+            [withheld.to_numpy(), suspended.to_numpy(), gone.to_numpy(), notice.to_numpy()],
+            ["withheld", "suspended", "not_found", None],
+            "visible",
+        ),
+        index=text.index,
+        dtype="str",
+    )
+    # A bare status word (a sheet using this column for "active"/"Code 50") reads as one.
+    state = words["state"].where(words["state"].notna() & ~notice, state).where(low.notna())
+    where = extract_groups(shown.where(state == "withheld"), _WITHHELD_IN)["where"]
+    unknown = low.notna() & state.isna()
+    reason = (
+        'page text "' + shown + '" is a notice that says neither withheld, suspended nor '
+        'gone; map it under [source.values] visible_text (e.g. to "not found")'
+    ).where(unknown)
+    return pd.DataFrame({"state": state, "countries": where.astype("str"), "reason": reason})
+
+
 def build_handle_list(cells: Cells) -> dict[str, pd.DataFrame]:
     """A researcher's list: one URL per row, its notice (order), the date the notice was
-    received and, optionally, a status -> items, implied orders and status checks."""
+    received and, optionally, what was seen -> items, implied orders and status checks.
+
+    ``status`` alone, or ``visible_text`` alone, is the state of the row's item. A list giving
+    both keeps them as two observations: ``visible_text`` (what the post's page showed) is the
+    check of the row's item and ``status`` (``active``, ``Code 63``, ``Code 50``: the account's
+    state) is a check of the account, the post's author; neither overrides the other. On a row
+    naming an account both describe that account, so it gets one check: the page's notice
+    where it shows one (withheld, suspended, gone), else the status.
+    """
     items = parse_items(cells.get("item"))
     cells.parsed("item", items)
     cells.required("item", cells.get("item"), "the handle/URL cell")
@@ -313,34 +410,68 @@ def build_handle_list(cells: Cells) -> dict[str, pd.DataFrame]:
             "no received date: the orders these items name must come from another source"
         )
 
-    status_columns = [c for c in ("status", "visible_text") if cells.has(c)]
-    if status_columns:
+    observed = _observations(cells, items)
+    if observed:
         if not cells.has("checked_at"):
             raise InputError(
                 f"{cells.source.path}: a status column is mapped but nothing says when the "
                 "status was seen; add a 'Checked at' column or [source.defaults] checked_at"
             )
-        text = cells.text(status_columns[0])
-        header = pd.Series(cells.header(status_columns[0]), index=cells.index, dtype="str")
-        for column in status_columns[1:]:
-            header = header.where(text.notna(), cells.header(column))
-            text = text.fillna(cells.text(column))
-        states = status_states(text)
-        countries = country_lists(states["countries"], names=True)
-        reason = states["reason"].fillna(countries["reason"])
-        cells.log.reject(reason.notna(), header, text, reason)
-        checked = _checked_at(cells, "the date the status was seen", states["state"].notna())
-        tables["checks"] = _check_frame(
-            cells,
-            items["item_id"],
-            order_id,
-            checked,
-            states["state"],
-            countries["value"],
-            cells.text("source_url"),
-            _tracked_country(cells),
+        seen = pd.concat([o["state"] for _, o in observed], axis=1).notna().any(axis=1)
+        checked = _checked_at(cells, "the date the status was seen", seen)
+        tables["checks"] = pd.concat(
+            [
+                _check_frame(
+                    cells,
+                    item_id,
+                    order_id,
+                    checked,
+                    found["state"],
+                    found["countries"],
+                    cells.text("source_url"),
+                    _tracked_country(cells),
+                )
+                for item_id, found in observed
+            ],
+            ignore_index=True,
         )
     return tables
+
+
+def _observations(cells: Cells, items: pd.DataFrame) -> list[tuple[pd.Series, pd.DataFrame]]:
+    """(item ids, ``state``/``countries`` codes) for each observation the list's status
+    columns give; unreadable statuses are rejected. See :func:`build_handle_list`."""
+    has_status, has_page = cells.has("status"), cells.has("visible_text")
+    if not has_status and not has_page:
+        return []
+    status = _read_states(cells, "status", status_states) if has_status else None
+    page = _read_states(cells, "visible_text", page_states) if has_page else None
+    if status is None or page is None:
+        return [(items["item_id"], status if page is None else page)]
+    account_row = items["item_type"] == "account"
+    notice = page["state"].isin(["withheld", "suspended", "not_found"])
+    # An account row: one check, the page's notice where it shows one, else the status.
+    use_page = ~account_row | notice | status["state"].isna()
+    own = page.where(use_page, status)
+    author = ("@" + items["handle"]).where(items["item_type"] == "tweet")
+    lost = status["state"].notna() & (items["item_type"] == "tweet") & author.isna()
+    if lost.any():
+        cells.log.messages.append(
+            f"{int(lost.sum())} account statuses not used: their post links name no author "
+            "(twitter.com/i/web/status/...), so there is no account to check"
+        )
+    return [(items["item_id"], own), (author, status.where(author.notna()))]
+
+
+def _read_states(cells: Cells, column: str, read) -> pd.DataFrame:
+    """A status column read by ``read``; unreadable cells (and unknown countries) are
+    rejected; ``countries`` become codes."""
+    text = cells.text(column)
+    states = read(text)
+    countries = country_lists(states["countries"], names=True)
+    reason = states["reason"].fillna(countries["reason"])
+    cells.log.reject(reason.notna(), cells.header(column), text, reason)
+    return pd.DataFrame({"state": states["state"], "countries": countries["value"]})
 
 
 def _implied_orders(
@@ -366,8 +497,11 @@ def _implied_orders(
             "time_precision": issued["time_precision"],
             "title": pd.Series(np.nan, index=cells.index, dtype="str"),
             "source_url": source_url.astype("str"),
-            "notes": pd.Series(
-                f"order implied by the handle list {cells.file}", index=cells.index, dtype="str"
+            "notes": join_notes(
+                pd.Series(
+                    f"order implied by the handle list {cells.file}", index=cells.index, dtype="str"
+                ),
+                country["note"],
             ),
             **cells.provenance(),
         }

@@ -14,19 +14,17 @@ import pandas as pd
 from analysis.ingest.canonical.cells import Cells
 from analysis.ingest.normalize.handles import parse_items
 from analysis.ingest.normalize.numbers import parse_counts
-from analysis.ingest.normalize.platforms import normalize_country
 from analysis.ingest.normalize.vocab import normalize_event, normalize_source_kind
 
 
 def event_common(cells: Cells) -> dict[str, pd.Series]:
     """The columns every event of a row shares: ``country``, ``source_kind`` (blank ->
     ``spreadsheet``), ``source_url`` and ``notes``."""
-    country = cells.normalized("country", normalize_country)
-    cells.parsed("country", country)
+    country = cells.country()
     kind = cells.normalized("source_kind", normalize_source_kind)
     cells.parsed("source_kind", kind)
     return {
-        "country": country["value"],
+        "country": country,
         "source_kind": kind["value"].fillna("spreadsheet"),
         "source_url": cells.text("source_url"),
         "notes": cells.notes(),

@@ -9,13 +9,16 @@ column silently empty or read one column twice.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from analysis.core import schema
-from analysis.core.errors import InputError
+from analysis.core.errors import HeaderError, InputError
+from analysis.ingest.canonical.suggest import new_guesses, suggest_columns
 from analysis.ingest.readers.tabular import RawTable
 from analysis.ingest.sources import (
     BUILTIN_COLUMNS,
     BUILTIN_HEADERS,
+    BUILTIN_PATTERNS,
     FIXED_FIELD_KINDS,
     KIND_DEFAULTS,
     REQUIRED_COLUMNS,
@@ -24,7 +27,9 @@ from analysis.ingest.sources import (
 )
 
 #: Canonical names several file headers may map to at once.
-MULTI_COLUMNS = frozenset({*schema.EVENT_TYPES, "requests_part"})
+MULTI_COLUMNS = frozenset(
+    {*schema.EVENT_TYPES, "requests_part", "branch_requests", "branch_items", "branch_rate"}
+)
 
 
 def effective_source(source: Source, headers: list[str]) -> Source:
@@ -46,7 +51,7 @@ def effective_source(source: Source, headers: list[str]) -> Source:
     taken = set(source.columns.values())
     columns: dict[str, str] = {}
     for header in headers:
-        canonical = builtin.get(header_key(header))
+        canonical = builtin.get(header_key(header)) or _by_pattern(source.kind, header)
         if canonical is None or _map_key(header) in mine:
             continue
         if canonical in taken and canonical not in MULTI_COLUMNS:
@@ -60,11 +65,21 @@ def effective_source(source: Source, headers: list[str]) -> Source:
             looked_for = ", ".join(repr(h) for h in BUILTIN_HEADERS[source.kind].get(canonical, ()))
             found = ", ".join(repr(h) for h in headers) or "none"
             where = f"looked for {looked_for}; " if looked_for else ""
-            raise InputError(
+            raise HeaderError(
                 f"{source.path}: no column gives {canonical!r} ({where}its headers are {found}); "
-                f"map one under [source.columns] or set [source.defaults] {canonical}"
+                f"map one under [source.columns] or set [source.defaults] {canonical}",
+                suggestion=suggest_columns(source, headers, columns),
             )
     return out
+
+
+def _by_pattern(kind: str, header: str) -> str | None:
+    """The canonical name a header's shape gives (:data:`BUILTIN_PATTERNS`), or None."""
+    text = " ".join(str(header).casefold().split())
+    for pattern, canonical in BUILTIN_PATTERNS.get(kind, ()):
+        if re.match(pattern, text):
+            return canonical
+    return None
 
 
 def match_headers(source: Source, raw: RawTable) -> dict[str, list[str]]:
@@ -84,9 +99,10 @@ def match_headers(source: Source, raw: RawTable) -> dict[str, list[str]]:
         header = by_key.get(_map_key(wanted))
         if header is None:
             found = ", ".join(repr(h) for h in columns) or "none"
-            raise InputError(
+            raise HeaderError(
                 f"{source.path}: header {wanted!r} (mapped to {canonical!r} in "
-                f"sources.toml) is not in the file; its headers are {found}"
+                f"sources.toml) is not in the file; its headers are {found}",
+                suggestion=suggest_columns(source, list(columns)),
             )
         if header in dupes:
             raise InputError(
@@ -107,3 +123,19 @@ def _map_key(header: str) -> str:
     """A header as ``[source.columns]`` matches it: case and runs of spacing do not matter
     (punctuation does, unlike :func:`~analysis.ingest.sources.header_key` for built-in names)."""
     return " ".join(str(header).split()).casefold()
+
+
+def unmapped_suggestion(source: Source, headers: list[str]) -> str:
+    """A ``[source.columns]`` suggestion for a file some of whose headers no canonical column
+    is read from (:func:`~analysis.ingest.canonical.suggest.suggest_columns`); empty when it
+    would guess nothing new (every header mapped, or the others kept in notes for want of a
+    guess), for kinds reading an API's fields, and when the source's required columns are
+    missing (its error says so, with the same suggestion)."""
+    if source.kind in FIXED_FIELD_KINDS:
+        return ""
+    try:
+        mapped = effective_source(source, headers).columns
+    except InputError:
+        return ""
+    block = suggest_columns(source, headers, mapped)
+    return block if new_guesses(block) else ""

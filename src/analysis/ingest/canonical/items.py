@@ -15,15 +15,15 @@ import pandas as pd
 from analysis.core import schema
 from analysis.core.arrays import str_take
 from analysis.core.times import ts_from_us, utc_us
-from analysis.ingest.canonical.cells import Cells
+from analysis.ingest.canonical.cells import Cells, join_notes
 from analysis.ingest.canonical.events import event_common
 from analysis.ingest.canonical.tables import empty_table, take_rows
-from analysis.ingest.normalize.handles import parse_items
+from analysis.ingest.normalize.handles import long_handle_notes, parse_items
 
 
 def item_frame(cells: Cells, items: pd.DataFrame, order_id: pd.Series) -> pd.DataFrame:
     """``items`` rows from the parsed item cells and their order ids; ``raw_value`` keeps the
-    cell as written."""
+    cell as written, and ``notes`` says when a handle is longer than X's 15 characters."""
     return pd.DataFrame(
         {
             "order_id": order_id,
@@ -32,7 +32,7 @@ def item_frame(cells: Cells, items: pd.DataFrame, order_id: pd.Series) -> pd.Dat
             "handle": items["handle"],
             "tweet_id": items["tweet_id"],
             "raw_value": cells.get("item").astype("str"),
-            "notes": cells.notes(),
+            "notes": join_notes(cells.notes(), long_handle_notes(items["handle"])),
             **cells.provenance(),
         }
     )

@@ -10,14 +10,13 @@ in ``notes``.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.ingest.canonical.cells import Cells, cell_text, extract_groups, flag, join_notes
 from analysis.ingest.normalize.dates import parse_datetimes
-from analysis.ingest.normalize.handles import ARROW_TEXT, parse_items
+from analysis.ingest.normalize.handles import ARROW_TEXT, long_handle_notes, parse_items
 from analysis.ingest.normalize.numbers import parse_counts
 from analysis.ingest.normalize.platforms import normalize_country, normalize_platform
 
@@ -76,6 +75,7 @@ def build_lumen(cells: Cells) -> dict[str, pd.DataFrame]:
         ),
         unnamed,
         "file: " + cells.text("file"),
+        "jurisdictions: " + country["note"],
     )
     orders = pd.DataFrame(
         {
@@ -125,7 +125,7 @@ def _lumen_urls(cells: Cells, order_id: pd.Series) -> tuple[pd.DataFrame, pd.Ser
             "handle": parsed["handle"][good],
             "tweet_id": parsed["tweet_id"][good],
             "raw_value": cell_text(kept["url"]),
-            "notes": pd.Series(np.nan, index=kept.index, dtype="str"),
+            "notes": long_handle_notes(parsed["handle"][good]),
             "source_file": cells.file,
             "source_row": kept["source_row"].astype("int64"),
         }

@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.core.times import wall_clock
 from analysis.ingest.canonical.cells import Cells
 from analysis.ingest.normalize.numbers import parse_counts
-from analysis.ingest.normalize.platforms import normalize_country, normalize_platform
+from analysis.ingest.normalize.platforms import normalize_platform
 
 
 def build_orders(cells: Cells) -> dict[str, pd.DataFrame]:
@@ -37,8 +37,7 @@ def build_orders(cells: Cells) -> dict[str, pd.DataFrame]:
     cells.parsed("items_listed", counts)
     platform = normalize_platform(cells.get("platform"))
     cells.parsed("platform", platform)
-    country = normalize_country(cells.get("country"))
-    cells.parsed("country", country)
+    country = cells.country()
     notes = cells.notes()
     inexact = counts["bound"].notna() & (counts["bound"] != "exact")
     if inexact.any():
@@ -56,7 +55,7 @@ def build_orders(cells: Cells) -> dict[str, pd.DataFrame]:
         {
             "order_id": order_id,
             "platform": platform["value"],
-            "country": country["value"],
+            "country": country,
             "authority": cells.text("authority"),
             "legal_basis": cells.text("legal_basis"),
             "issued_at": issued["at"],

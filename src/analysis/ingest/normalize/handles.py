@@ -32,9 +32,11 @@ __all__ = [
     "ARROW_TEXT",
     "HANDLE_PATTERN",
     "ITEM_COLUMNS",
+    "X_HANDLE_LIMIT",
     "RESERVED_PATHS",
     "STRING",
     "clean_text",
+    "long_handle_notes",
     "parse_distinct",
     "parse_items",
     "split_by_type",
@@ -50,8 +52,12 @@ ARROW_TEXT = pd.ArrowDtype(pa.large_string())
 #: Output columns of :func:`parse_items`, in order.
 ITEM_COLUMNS = ["item_id", "item_type", "handle", "tweet_id", "reason"]
 
-#: A valid handle after lower-casing (Twitter's rule: 1-15 of letters, digits, underscore).
-HANDLE_PATTERN = r"[a-z0-9_]{1,15}"
+#: A valid handle after lower-casing: 1-20 of letters, digits, underscore. X has allowed 15
+#: since about 2009, but accounts made before that keep the up to 20 characters they had.
+HANDLE_PATTERN = r"[a-z0-9_]{1,20}"
+#: X's limit for new handles; a longer one is kept with a note (:func:`long_handle_notes`).
+X_HANDLE_LIMIT = 15
+_MAX_HANDLE = 20
 
 #: First path segments of twitter.com that are site pages, never accounts.
 RESERVED_PATHS = frozenset(
@@ -95,11 +101,11 @@ _TWITTER_HASHTAG_URL = (
     r"^(?:https?://)?" + _TWITTER_HOST + r"/hashtag/(?P<tag>[^/?#]+)/?(?:[?#].*)?$"
 )
 _COMMON_STATUS_URL = (
-    r"^(?:https?://)?" + _TWITTER_HOST + r"/@?(?P<author>[a-z0-9_]{1,15})/status(?:es)?/"
+    r"^(?:https?://)?" + _TWITTER_HOST + r"/@?(?P<author>[a-z0-9_]{1,20})/status(?:es)?/"
     r"(?P<tid>[0-9]{1,19})(?:[/?#].*)?$"
 )
 _COMMON_PROFILE_URL = (
-    r"^(?:https?://)?" + _TWITTER_HOST + r"/@?(?P<name>[a-z0-9_]{1,15})/?(?:[?#].*)?$"
+    r"^(?:https?://)?" + _TWITTER_HOST + r"/@?(?P<name>[a-z0-9_]{1,20})/?(?:[?#].*)?$"
 )
 # One pass over the path decides tweet / hashtag / intent / profile; anything else is a URL.
 _TWITTER_PATH = (
@@ -386,10 +392,10 @@ def _reject_bad_handles(
     out.reject(rows, mask & _mask(handle == ""), 'handle "@" is empty')
     out.reject(
         rows,
-        mask & ok_chars & _mask(handle.str.len() > 15),
+        mask & ok_chars & _mask(handle.str.len() > _MAX_HANDLE),
         "handle ",
         *_quoted(shown),
-        " is longer than 15 characters",
+        f" is longer than {_MAX_HANDLE} characters",
     )
     out.reject(
         rows,
@@ -460,8 +466,10 @@ def parse_items(values: pd.Series) -> pd.DataFrame:
     - ``item_id``: ``@handle`` (account), ``tweet:<id>`` (tweet), ``#tag`` (hashtag) or
       ``url:<normalised url>`` (anything else on the web).
     - ``item_type``: ``account`` | ``tweet`` | ``url`` | ``hashtag``.
-    - ``handle``: lower-case, without ``@``, always matching :data:`HANDLE_PATTERN`; for a tweet
-      it is the author taken from the status URL (NA when the link does not name one).
+    - ``handle``: lower-case, without ``@``, always matching :data:`HANDLE_PATTERN` (1-20
+      characters: handles longer than X's 15 belong to accounts made before that limit and
+      are kept; :func:`long_handle_notes` says so); for a tweet it is the author taken from the
+      status URL (NA when the link does not name one).
     - ``tweet_id``: decimal digits only (at most 19), for tweets.
     - ``reason``: missing when the value was understood; otherwise one phrase quoting the
       problem, and then every other column is missing.
@@ -474,7 +482,8 @@ def parse_items(values: pd.Series) -> pd.DataFrame:
       ``twitter.com/intent/user?screen_name=Name``, profile tabs such as ``x.com/Name/media``;
     - tweets: ``.../Name/status/123``, ``.../statuses/123``, ``.../status/123/photo/1``,
       ``twitter.com/i/web/status/123`` (no author), ``tweet:123``, or a bare number of 16-19
-      digits (15 digits or fewer is a valid handle and is read as one);
+      digits (15 digits or fewer is a valid handle and is read as one; so is a 16-20
+      character handle with a letter or ``_`` in it);
     - hashtags: ``#Tag`` and ``twitter.com/hashtag/Tag`` (lower-cased; letters in any script);
     - URLs: any other ``http(s)://`` address, or a scheme-less ``www.host...`` /
       ``host.tld/path`` (given ``https://``). Normalised: lower-case scheme and host, leading
@@ -518,7 +527,13 @@ def _parse_items(values: pd.Series) -> pd.DataFrame:
     # Plain handles first: by far the most common value, and cheap to recognise.
     rows, sc, sl = _stage(out, c, low)
     handle = sl.str.replace("^@", "", regex=True)
-    plain = _mask(sl.str.fullmatch("@?" + HANDLE_PATTERN)) & ~_mask(handle.isin(_RESERVED))
+    # A bare number of 16 or more digits is a tweet id, not a (legacy, long) handle.
+    tweet_like = _mask(sl.str.fullmatch(f"[0-9]{{{_MIN_BARE_TWEET_ID_DIGITS},}}"))
+    plain = (
+        _mask(sl.str.fullmatch("@?" + HANDLE_PATTERN))
+        & ~_mask(handle.isin(_RESERVED))
+        & ~tweet_like
+    )
     out.take(rows, plain, item_id=("@", handle), item_type="account", handle=handle)
 
     for stage in (
@@ -544,6 +559,17 @@ def _parse_items(values: pd.Series) -> pd.DataFrame:
     # leave without either an item or a reason.
     out.reject(rows, np.ones(len(rows), dtype=bool), *_quoted(sc), " is not a handle or URL")
     return out.frame(index)
+
+
+def long_handle_notes(handles: pd.Series) -> pd.Series:
+    """A note for each handle longer than X's 15 characters (NA elsewhere): such accounts date
+    from before the limit; they are kept, but X's lookups by name refuse them."""
+    long = handles.astype("str").str.len() > X_HANDLE_LIMIT
+    return (
+        "handle @"
+        + handles.astype("str")
+        + f" is longer than X's {X_HANDLE_LIMIT} characters (an account from before that limit)"
+    ).where(long.fillna(False).astype(bool))
 
 
 def _reject_non_text(out: _Out, values: pd.Series, kind: np.ndarray) -> None:

@@ -24,6 +24,13 @@ and ``target``, and carries the raw withholding fields (``countries``: v1.1
 ``scope``) or the error's fields. Integer ids become their digits; float ids are kept as floats
 so that cleaning refuses them. Every user id -> screen name pair seen anywhere in the source (user
 objects, a tweet's ``user``, v2 ``includes.users``) is returned in ``users``.
+
+A tweet whose author's user object came with it (v1.1 ``user``; v2 ``includes.users`` matched by
+``author_id``) also carries ``author`` (the screen name) and ``author_countries``: the account's
+own withholding, a second observation beside the tweet's. ``author_countries`` is ``""`` when
+the object says the account is withheld nowhere (v1.1 ``withheld_in_countries: []``) and None
+when the object does not say (a v2 user without ``withheld``: the field may not have been asked
+for), so an account is never called visible by an answer that did not look.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ RECORD_COLUMNS = [
     "error_detail",
     "checked_at",
     "order_id",
+    "author",  # a tweet's author, when the record carries the author's user object ...
+    "author_countries",  # ... and that object says where the account is withheld ("" nowhere)
 ]
 USER_COLUMNS = ["user_id", "screen_name"]
 # Fields that name the looked-up item next to a v1.1 error, and what they name.
@@ -193,9 +202,13 @@ class _State:
                 break
         includes = response.get("includes")
         if isinstance(includes, dict):
+            authors = {}
             for user in includes.get("users") or []:
                 if isinstance(user, dict):
                     self.user(user.get("id"), user.get("username"))
+                    if user.get("id") is not None:
+                        authors[id_text(user.get("id"))] = user
+            context = {**context, "authors": authors}
         data = response.get("data")
         if data is not None:
             for item in data if isinstance(data, list) else [data]:
@@ -234,7 +247,7 @@ def _record(obj: dict, context: dict) -> tuple[list, list[tuple]]:
             row = [wrapper, kind, target, joined(inner.get("withheld_in_countries"))]
             row += [None, None, None, None, None]
             row += [_get(obj, context, "checked_at") or inner.get("checked_at")]
-            row += [_get(obj, context, "order_id")]
+            row += [_get(obj, context, "order_id"), None, None]
             return row, users
     withheld = obj.get("withheld") if isinstance(obj.get("withheld"), dict) else {}
     countries = obj.get("withheld_in_countries", withheld.get("country_codes"))
@@ -243,10 +256,14 @@ def _record(obj: dict, context: dict) -> tuple[list, list[tuple]]:
     oid = id_text(obj.get("id_str", obj.get("id")))
     name = obj.get("screen_name", obj.get("username"))
     embedded = obj.get("user") if isinstance(obj.get("user"), dict) else None
+    author: dict | None = None
     if any(k in obj for k in ("text", "full_text", "author_id")) or embedded is not None:
         record, kind, target = "tweet", "tweet", oid
         if embedded is not None:
             users.append((embedded.get("id_str", embedded.get("id")), embedded.get("screen_name")))
+            author = embedded
+        elif obj.get("author_id") is not None:
+            author = context.get("authors", {}).get(id_text(obj.get("author_id")))
     elif name is not None:
         record, kind, target = "user", "account", name
         users.append((oid, name))
@@ -256,7 +273,24 @@ def _record(obj: dict, context: dict) -> tuple[list, list[tuple]]:
         record, kind, target = "unknown", None, None
     row = [record, kind, target, joined(countries), copyright_, scope, None, None, None]
     row += [_get(obj, context, "checked_at"), _get(obj, context, "order_id")]
-    return row, users
+    return row + _author(author), users
+
+
+def _author(user: dict | None) -> list:
+    """``author`` and ``author_countries`` of a tweet's author object (see the module
+    docstring); both None without an object or a name."""
+    if user is None:
+        return [None, None]
+    name = user.get("screen_name", user.get("username"))
+    if not isinstance(name, str) or not name.strip():
+        return [None, None]
+    if "withheld_in_countries" in user:
+        listed = user["withheld_in_countries"]
+    elif isinstance(user.get("withheld"), dict):
+        listed = user["withheld"].get("country_codes")
+    else:
+        return [name.strip(), None]
+    return [name.strip(), joined(listed) or ""]
 
 
 def _error(error: dict, context: dict) -> tuple[list, list[tuple]]:
@@ -278,5 +312,5 @@ def _error(error: dict, context: dict) -> tuple[list, list[tuple]]:
     row = ["error", kind, target, None, None, None]
     row += [id_text(error.get("code")), error.get("title")]
     row += [error.get("detail", error.get("message"))]
-    row += [_get(error, context, "checked_at"), _get(error, context, "order_id")]
+    row += [_get(error, context, "checked_at"), _get(error, context, "order_id"), None, None]
     return row, []

@@ -10,16 +10,24 @@ Devanagari (conjuncts, matras) through libraqm, so no system font is needed.
 
 The rooms:
 
-- ``style``: palette, sizes, the bundled font, the house rcParams.
+- ``style``: palette, the two drawing sizes (``wide`` for the page and the PNG, ``narrow`` for
+  phones), the bundled font, the house rcParams (text stays text in SVG).
 - ``axes``: date and number axes in the chart's language.
-- ``frame``: the :class:`Chart` result and :func:`save` (PNG and the chart's data as CSV), and
+- ``labels``: labels that never overlap (moved apart in a column, placed around points, and a
+  last check that hides whatever still collides).
+- ``frame``: the :class:`Chart` result, :func:`save` (PNG at 2x and the chart's data as CSV),
+  :func:`svg_markup` (the inline SVG the page shows, with ``<title>`` and ``<desc>``), and
   :func:`~analysis.report.charts.frame.canvas`, the one set-up every chart draws in (style, font,
   figure, title/subtitle/source frame, "No data"), with the event marks and the legend helper.
 - ``volume``, ``survival``, ``peers``, ``reversals``: one chart each; each has a ``*_data``
   function giving exactly the frame the chart draws (and saves as CSV) and a ``draw_*`` function.
 
 Chart functions take DataFrames (the metric tables) and return a :class:`Chart`: the matplotlib
-``Figure`` and the DataFrame it plotted (``fig, data = volume_chart(...)`` works). They never read
+``Figure`` and the DataFrame it plotted (``fig, data = volume_chart(...)`` works). Each takes
+``size`` (``wide``, ``narrow``) and ``frame`` (False: no title, subtitle or source line, which
+the page writes as HTML), and ``chart.variant(size="narrow", frame=False)`` draws it again.
+Every chart function is total: any frame of the right columns, empty or of any size, gives a
+figure. They never read
 files and leave matplotlib's global settings alone (the style is applied through
 ``rc_context``; only the bundled font is registered with the font manager). :func:`save` writes
 the PNG and the chart's data as a CSV beside it, ready for a graphics desk to rebuild the chart
@@ -31,7 +39,7 @@ times passed to a chart (``as_of``, annotation dates) are taken as local time in
 """
 
 from analysis.report.charts.axes import HouseDateFormatter, date_numbers
-from analysis.report.charts.frame import EVENT_KINDS, Chart, save
+from analysis.report.charts.frame import EVENT_KINDS, Chart, save, svg_markup
 from analysis.report.charts.peers import peers_chart, peers_data
 from analysis.report.charts.reversals import reversal_data, reversal_timeline
 from analysis.report.charts.style import (
@@ -44,7 +52,9 @@ from analysis.report.charts.style import (
     OKABE_ITO,
     PALETTE,
     SAVE_DPI,
+    SIZES,
     TEXT_COLOR,
+    Size,
     font_files,
     house_rc,
     register_fonts,
@@ -65,8 +75,10 @@ __all__ = [
     "OKABE_ITO",
     "PALETTE",
     "SAVE_DPI",
+    "SIZES",
     "TEXT_COLOR",
     "Chart",
+    "Size",
     "HouseDateFormatter",
     "context_data",
     "date_numbers",
@@ -81,6 +93,7 @@ __all__ = [
     "reversal_timeline",
     "save",
     "survival_chart",
+    "svg_markup",
     "survival_data",
     "use_house_style",
     "volume_chart",

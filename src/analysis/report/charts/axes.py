@@ -73,9 +73,16 @@ class HouseDateFormatter(Formatter):
         return out
 
 
-def date_axis(axis, lang: str, tz: str) -> None:
-    """Between 3 and 7 date ticks on ``axis``, labelled by :class:`HouseDateFormatter`."""
-    locator = mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=7)
+def date_axis(axis, lang: str, tz: str, maxticks: int = 7) -> None:
+    """Between 3 (fewer when ``maxticks`` is smaller) and ``maxticks`` date ticks on ``axis``,
+    labelled by :class:`HouseDateFormatter`."""
+    locator = mdates.AutoDateLocator(tz=tz, minticks=min(3, maxticks), maxticks=maxticks)
+    # Longer steps than matplotlib offers, so any span (a few hours to ten years) finds one that
+    # gives few enough ticks; without them the locator warns and picks one itself.
+    locator.intervald[mdates.MINUTELY] = [1, 5, 10, 15, 30, 60, 120]
+    locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 12, 24, 48]
+    locator.intervald[mdates.DAILY] = [1, 2, 3, 7, 14, 21, 28, 56]
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12, 24]
     axis.set_major_locator(locator)
     axis.set_major_formatter(HouseDateFormatter(lang, tz))
 

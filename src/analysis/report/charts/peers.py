@@ -6,19 +6,33 @@ draws it; :func:`peers_chart` does both inside the one chart set-up (:func:`.fra
 
 from __future__ import annotations
 
-import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.core.times import DEFAULT_TZ, in_zone
 from analysis.report.charts.axes import date_axis, date_numbers, thousands
-from analysis.report.charts.frame import Canvas, Chart, canvas, require
-from analysis.report.charts.style import PALETTE
+from analysis.report.charts.frame import (
+    Canvas,
+    Chart,
+    canvas,
+    drawing,
+    require,
+    settle,
+    source_line,
+)
+from analysis.report.charts.labels import dodge
+from analysis.report.charts.style import PALETTE, size_of
+from analysis.report.wording import fmt_int, label
+
+#: Pixels: the height of the lines panel, per size.
+_PANEL_H = {"wide": 320.0, "narrow": 260.0}
 
 #: Colour of the countries that are not the chosen one.
 _CONTEXT_GREY = "#9a9a9a"
 
 
+@drawing
 def peers_chart(
     peers: pd.DataFrame,
     *,
@@ -28,21 +42,43 @@ def peers_chart(
     as_of,
     lang: str = "en",
     tz: str = DEFAULT_TZ,
+    data_name: str | None = None,
+    size: str = "wide",
+    frame: bool = True,
 ) -> Chart:
     """One line per country over reporting periods; the chosen country in colour, the rest grey.
 
     ``peers`` is :func:`analysis.report.questions.peer_comparison`'s table: ``country``,
     ``period_start``, ``period_end``, ``value``, ``bounded``, ``measure``, ``highlight``.
     Points whose value includes a bound (``<10``) are drawn hollow. The data CSV has the same
-    columns with local dates (:func:`peers_data`).
+    columns with local dates (:func:`peers_data`). Each line is labelled at its end, the labels
+    moved apart so none overlap. ``size``: ``wide`` or ``narrow``; ``frame=False`` leaves out
+    the title, subtitle and source line.
     """
     data = peers_data(peers, tz=tz)
+    s = size_of(size)
     with canvas(
-        data, title=title, subtitle=subtitle, source=source, as_of=as_of, lang=lang, tz=tz
+        data,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        as_of=as_of,
+        lang=lang,
+        tz=tz,
+        height_ratios=[_PANEL_H[s.name]],
+        size=s,
+        frame=frame,
     ) as drawn:
         if not drawn.empty:
             draw_peers(drawn, data)
-    return Chart(drawn.figure, data)
+    return Chart(
+        drawn.figure,
+        data,
+        title=title,
+        subtitle=subtitle,
+        source=source_line(source, as_of, lang, tz),
+        description=_describe(data, lang),
+    )
 
 
 def peers_data(peers: pd.DataFrame, *, tz: str = DEFAULT_TZ) -> pd.DataFrame:
@@ -57,8 +93,9 @@ def peers_data(peers: pd.DataFrame, *, tz: str = DEFAULT_TZ) -> pd.DataFrame:
 
 
 def draw_peers(drawn: Canvas, data: pd.DataFrame) -> None:
-    """One line per country, labelled at its end; bounded values hollow."""
+    """One line per country, labelled at its end (labels moved apart); bounded values hollow."""
     ax = drawn.ax
+    ends = []
     for country, part in data.sort_values("period_end").groupby("country", sort=True):
         chosen = bool(part["highlight"].any())
         color = PALETTE[0] if chosen else _CONTEXT_GREY
@@ -67,7 +104,7 @@ def draw_peers(drawn: Canvas, data: pd.DataFrame) -> None:
             x,
             part["value"],
             color=color,
-            linewidth=2.4 if chosen else 1.1,
+            linewidth=2.6 if chosen else 1.2,
             zorder=3 if chosen else 2,
         )
         bounded = part["bounded"].to_numpy(dtype=bool) if "bounded" in part else None
@@ -81,19 +118,47 @@ def draw_peers(drawn: Canvas, data: pd.DataFrame) -> None:
                 color=color,
                 zorder=4,
             )
-        ax.annotate(
-            country,
-            (x[-1], part["value"].iloc[-1]),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            color=color,
-            fontweight="bold" if chosen else "normal",
-            fontsize=mpl.rcParams["xtick.labelsize"],
-        )
-    date_axis(ax.xaxis, drawn.lang, drawn.tz)
+        ends.append((str(country), float(x[-1]), float(part["value"].iloc[-1]), color, chosen))
+    date_axis(ax.xaxis, drawn.lang, drawn.tz, maxticks=4 if drawn.narrow else 7)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y")
-    drawn.layout.apply()
+    artists = [
+        ax.annotate(
+            country,
+            (x, y),
+            xytext=(5, 0),
+            textcoords="offset points",
+            va="center",
+            color=color,
+            fontweight="bold" if chosen else "normal",
+            fontsize=drawn.size.small,
+            annotation_clip=False,
+        )
+        for country, x, y, color, chosen in ends
+    ]
+    drawn.fit()
+    settle(drawn.figure)
+    if artists:
+        renderer = drawn.figure.canvas.get_renderer()
+        wish = np.array([ax.transData.transform((x, y))[1] for _, x, y, _, _ in ends])
+        heights = np.array([a.get_window_extent(renderer).height for a in artists])
+        box = ax.get_window_extent(renderer)
+        placed = dodge(wish, heights, box.y0, box.y1)
+        for artist, target, y in zip(artists, wish, placed, strict=True):
+            artist.xyann = (5, (y - target) * 72 / drawn.figure.dpi)
+
+
+def _describe(data: pd.DataFrame, lang: str) -> str:
+    if data.empty:
+        return label("no_data", lang)
+    chosen = data.loc[data["highlight"].astype(bool), "country"]
+    measure = str(data["measure"].iloc[0]) if "measure" in data.columns else ""
+    return label(
+        "describe_peers",
+        lang,
+        measure=measure,
+        n=fmt_int(data["country"].nunique()),
+        country=str(chosen.iloc[0]) if len(chosen) else "-",
+    )
