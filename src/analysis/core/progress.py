@@ -16,13 +16,13 @@ import sys
 PROGRESS_ENV = "TAKEDOWNS_PROGRESS"
 
 
-class _Silent:
+class Silent:
     """What :func:`bar` gives when no bar is drawn: the same methods, doing nothing."""
 
     total: float | None = None
     n: float = 0
 
-    def __enter__(self) -> _Silent:
+    def __enter__(self) -> Silent:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -32,6 +32,9 @@ class _Silent:
         return None
 
     def set_description_str(self, text: str) -> None:
+        return None
+
+    def set_postfix_str(self, text: str) -> None:
         return None
 
     def close(self) -> None:
@@ -50,7 +53,7 @@ def bar(total: float | None, desc: str, unit: str = "rows", *, scale: bool = Tru
     """A bar over ``total`` units (rows, or percent with ``unit="%"``) with the time left, or a
     silent stand-in; use it as a context manager and call ``update(n)``."""
     if not wanted():
-        return _Silent()
+        return Silent()
     from tqdm import tqdm
 
     # A percentage is shown as a whole number: "40%", not "40.232136800000006/100".

@@ -562,7 +562,7 @@ class _Utf8Stream:
             if reader.schema.names != [f"f{i}" for i in range(width)]:
                 raise _Untrusted
             records, line, taken, last = 0, 2, 0, None  # data starts on line 2
-            bar = _progress(self.path, self.source.lines) if self.progress else _NoProgress()
+            bar = _progress(self.path, self.source.lines) if self.progress else progress.Silent()
             with bar:
                 for batch in reader:
                     arrays = batch.columns
@@ -704,17 +704,6 @@ def _ragged_rows(
     return _records_frame(rows, numbers, columns)
 
 
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
 def _progress(path: Path, total: int):
     """A bar over the rows of a big file (:func:`analysis.core.progress.bar`: on a terminal,
     outside CI, once reading has taken a second)."""
@@ -723,7 +712,7 @@ def _progress(path: Path, total: int):
     except OSError:
         big = False
     if not big:
-        return _NoProgress()
+        return progress.Silent()
     return progress.bar(total, f"reading {path.name}")
 
 
