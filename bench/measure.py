@@ -1,8 +1,12 @@
 """Shared helpers for the benchmarks: run a command in its own process and read its wall time,
 CPU time and peak memory; medians and a short table.
 
-Each side of an A/B comparison runs in a fresh subprocess, so its peak resident memory
-(``ru_maxrss`` of that child alone, from ``os.wait4``) is comparable with the other side's.
+Each side of an A/B comparison runs in a fresh subprocess. Its peak memory is the larger of
+two readings: ``ru_maxrss`` of that child (from ``os.wait4``: the biggest single process among
+it and the processes it waited for), and the most that the child and all its descendants held
+together, sampled every 50 ms from ``/proc/<pid>/smaps_rollup`` (proportional set size: pages
+shared between processes, such as the libraries a worker process also maps, are split between
+them, not counted twice). A side that starts worker processes is thus charged for all of them.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ PYTHON = sys.executable
 @dataclass
 class Run:
     wall: float  # seconds
-    cpu: float  # user + system seconds of the child
-    peak: int  # peak resident set size of the child, bytes
+    cpu: float  # user + system seconds of the child and the processes it waited for
+    peak: int  # bytes: the larger of the biggest process's peak RSS and the tree's peak PSS
     stdout: str
+    tree_peak: int = 0  # bytes: the most the process tree held at once (sampled PSS)
 
 
 def run(args: list[str], *, cwd: Path = ROOT, env: dict | None = None) -> Run:
@@ -41,15 +46,73 @@ def run(args: list[str], *, cwd: Path = ROOT, env: dict | None = None) -> Run:
         stderr=subprocess.PIPE,
         text=True,
     )
+    sampler = _TreeSampler(proc.pid)
+    sampler.start()
     # wait4 gives this child's own resource usage (RUSAGE_CHILDREN would be the maximum over
     # every child so far). Read the pipes from threads first so a chatty child cannot block.
     out, err = _drain(proc)
+    sampler.stop()  # before wait4: the child's /proc entries go once it is reaped
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{err.strip()}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out)
+    rss = usage.ru_maxrss * 1024
+    return Run(wall, usage.ru_utime + usage.ru_stime, max(rss, sampler.peak), out, sampler.peak)
+
+
+class _TreeSampler:
+    """Samples the summed proportional set size of a process and its descendants (Linux)."""
+
+    def __init__(self, pid: int, every: float = 0.05):
+        import threading
+
+        self.pid, self.every, self.peak = pid, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, sum(_pss(p) for p in _tree(self.pid)))
+            self._done.wait(self.every)
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and every process descending from it."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return found
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes (0 when it is gone or unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _drain(proc: subprocess.Popen) -> tuple[str, str]:

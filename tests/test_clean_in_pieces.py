@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from analysis.clean import pipeline as clean_module
+from analysis.clean import route as route_module
 from analysis.clean.pipeline import clean
 from analysis.core.errors import InputError
 from analysis.ingest.readers import tabular
@@ -36,27 +37,39 @@ ROUTED: list[Path] = []
 
 
 def _both_ways(
-    raw: Path, tmp_path: Path, monkeypatch, from_bytes: int = 0
+    raw: Path,
+    tmp_path: Path,
+    monkeypatch,
+    from_bytes: int = 0,
+    workers: int = 0,
+    rows: int = 2,
+    sort: str = "duckdb",
 ) -> tuple[object, object]:
     """``(in memory, in pieces)``: each the output folder, or the InputError's sentence. In
-    pieces, every CSV sheet of ``from_bytes`` or more goes in pieces."""
+    pieces, every CSV sheet of ``from_bytes`` or more goes in pieces (``0``: every one, by
+    ``route="pieces"``) of ``rows`` records, checked by ``workers`` worker processes besides
+    the clean's own, sorted by ``sort`` (``duckdb``, or ``arrow`` in memory)."""
     outcomes = []
     for way in ("memory", "pieces"):
         with monkeypatch.context() as m:
+            options = {"route": "memory"}
             if way == "pieces":
-                m.setattr(clean_module, "PIECES_FROM_BYTES", from_bytes)
-                m.setattr(clean_module, "PIECE_ROWS", 2)
+                m.setattr(route_module, "PIECES_FROM_BYTES", from_bytes)
+                m.setattr(clean_module, "PIECE_ROWS", rows)
+                m.setattr(route_module, "SORT_IN_MEMORY_MAX", 0 if sort == "duckdb" else 1 << 40)
                 m.setattr(tabular, "_BLOCK_BYTES", 64)
                 routed = clean_module._process_in_pieces
 
-                def spy(sources, spill, routed=routed):
+                def spy(sources, plan, spill, pool, routed=routed):
                     ROUTED.append(raw)
-                    return routed(sources, spill)
+                    assert (pool.size if pool is not None else 0) == workers
+                    return routed(sources, plan, spill, pool)
 
                 m.setattr(clean_module, "_process_in_pieces", spy)
+                options = {"route": None if from_bytes else "pieces", "workers": workers}
             out = tmp_path / way
             try:
-                clean(raw, out)
+                clean(raw, out, **options)
                 outcomes.append(out)
             except InputError as err:
                 outcomes.append(str(err))
@@ -85,33 +98,77 @@ def test_hostile_cases_clean_the_same_in_pieces(case, tmp_path, monkeypatch):
     _same_outputs(memory, pieces)
     if not isinstance(pieces, str):  # sources.toml was read: a sheet of items went in pieces
         kinds = {(s.kind, s.path.suffix.lower()) for s in load_sources(raw)}
-        if {(k, ".csv") for k in clean_module.PIECE_KINDS} & kinds:
+        if {(k, ".csv") for k in route_module.PIECE_KINDS} & kinds:
             assert raw in ROUTED
 
 
-def test_the_messy_fixture_and_the_built_in_data(tmp_path, monkeypatch, fixtures_dir):
+@pytest.mark.parametrize(
+    ("workers", "sort"),
+    [(0, "duckdb"), (2, "duckdb"), (0, "arrow")],
+    ids=["one process", "two workers", "sorted in memory"],
+)
+def test_the_messy_fixture_and_the_built_in_data(
+    workers, sort, tmp_path, monkeypatch, fixtures_dir
+):
     for name, folder in (("messy", fixtures_dir / "messy"), ("builtin", ROOT / "data" / "raw")):
         raw = tmp_path / name / "raw"
         shutil.copytree(folder, raw)
-        _same_outputs(*_both_ways(raw, tmp_path / name, monkeypatch))
+        _same_outputs(*_both_ways(raw, tmp_path / name, monkeypatch, workers=workers, sort=sort))
         assert raw in ROUTED
 
 
-def test_a_synthetic_sheet_with_duplicates_across_pieces(tmp_path, monkeypatch):
+def _synthetic_sheet(tmp_path: Path) -> Path:
+    """The benchmark's sheet of 3,000 rows, then copies of earlier rows and a row naming an
+    order nobody declares."""
     spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     raw = generate.generate(3000, tmp_path / "raw")
-    # Copies of earlier rows at the end, and a row naming an order nobody declares.
     lines = (raw / "handles.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     extra = [*lines[1:40], lines[5].replace("IN-MeitY-B000000", "IN-MeitY-B999999")]
     (raw / "handles.csv").write_text("".join(lines + extra), encoding="utf-8")
-    memory, pieces = _both_ways(raw, tmp_path, monkeypatch)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("workers", "rows", "sort"),
+    [(0, 2, "duckdb"), (2, 97, "duckdb"), (0, 2, "arrow"), (2, 97, "arrow")],
+    ids=["one process", "two workers", "sorted in memory", "two workers, sorted in memory"],
+)
+def test_a_synthetic_sheet_with_duplicates_across_pieces(
+    workers, rows, sort, tmp_path, monkeypatch
+):
+    raw = _synthetic_sheet(tmp_path)
+    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, workers=workers, rows=rows, sort=sort)
     assert raw in ROUTED
     _same_outputs(memory, pieces)
     manifest = json.loads((pieces / "manifest.json").read_text())
     handles = next(s for s in manifest["sources"] if s["path"] == "handles.csv")
     assert handles["rows_duplicate"] >= 39 and handles["rows_rejected"] == 1
+
+
+def test_the_same_input_gives_the_same_bytes_however_many_processes_check_it(tmp_path, monkeypatch):
+    """Pieces checked in this process, or by workers in whatever order they finish, give
+    byte-identical tables, rejects and manifest (but its time)."""
+    raw = _synthetic_sheet(tmp_path)
+    outs = []
+    for workers, sort_max in ((0, 0), (3, 0), (2, 1 << 40)):  # DuckDB, DuckDB, Arrow
+        with monkeypatch.context() as m:
+            m.setattr(clean_module, "PIECE_ROWS", 61)
+            m.setattr(route_module, "SORT_IN_MEMORY_MAX", sort_max)
+            out = tmp_path / f"workers-{workers}-{sort_max}"
+            result = clean(raw, out, route="pieces", workers=workers)
+            assert result.plan.route == "pieces" and result.plan.workers == workers
+            outs.append(out)
+    files = sorted(p.name for p in outs[0].iterdir())
+    for other in outs[1:]:
+        assert files == sorted(p.name for p in other.iterdir())
+        for name in files:
+            a, b = ((o / name).read_bytes() for o in (outs[0], other))
+            if name == "manifest.json":
+                a, b = (json.loads(x) for x in (a, b))
+                a.pop("generated_at"), b.pop("generated_at")
+            assert a == b, (other.name, name)
 
 
 ORDERS_BLOCK = """
@@ -179,12 +236,13 @@ def _order_failing_its_schema(raw: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "build", [_small_and_big, _two_sheets_of_one_workbook, _order_failing_its_schema]
+    ("build", "workers"),
+    [(_small_and_big, 0), (_two_sheets_of_one_workbook, 0), (_order_failing_its_schema, 1)],
 )
-def test_sources_read_whole_beside_a_sheet_in_pieces(build, tmp_path, monkeypatch):
+def test_sources_read_whole_beside_a_sheet_in_pieces(build, workers, tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
     build(raw)
-    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, from_bytes=500)
+    memory, pieces = _both_ways(raw, tmp_path, monkeypatch, from_bytes=500, workers=workers)
     assert raw in ROUTED
     _same_outputs(memory, pieces)

@@ -243,23 +243,22 @@ def test_clean_removes_a_dead_runs_temporaries_but_not_a_running_ones(tmp_path, 
 
 # --- clean killed at random points while cleaning a sheet in pieces (issue 20) ------------------
 
-#: Runs `takedowns clean` with every handle sheet cleaned in pieces (its items and events kept by
-#: DuckDB, with a spill folder), touching ``STARTED_FLAG`` once the clean starts (the signal
-#: handlers are in place by then).
+#: Runs `takedowns clean` with every handle sheet cleaned in pieces (checked by worker processes,
+#: its items and events kept in a spill folder and sorted by DuckDB), touching ``STARTED_FLAG``
+#: once the clean starts (the signal handlers are in place by then).
 FAULT_WRAPPER = """
 import os, sys
 from pathlib import Path
 
 from analysis.clean import pipeline
 
-pipeline.PIECES_FROM_BYTES = 1
 pipeline.PIECE_ROWS = 1000
 real_clean = pipeline.clean
 
 
-def clean(raw, out):
+def clean(raw, out, **options):
     Path(os.environ["STARTED_FLAG"]).touch()
-    return real_clean(raw, out)
+    return real_clean(raw, out, **{**options, "route": "pieces", "workers": 2})
 
 
 pipeline.clean = clean
@@ -297,6 +296,30 @@ def _visible(folder: Path) -> dict[str, bytes]:
 def _hidden(folder: Path) -> list[str]:
     """Temporaries, spill folders, a lock file: whatever a run leaves that is not an output."""
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def _workers_left(flag: Path, wait: float) -> list[int]:
+    """The worker processes (``analysis.clean.workers``) of the runs given ``STARTED_FLAG=flag``
+    still alive after up to ``wait`` seconds."""
+    mark = f"STARTED_FLAG={flag}".encode()
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if b"analysis.clean.workers" not in (proc / "cmdline").read_bytes():
+                    continue
+                if mark in (proc / "environ").read_bytes().split(b"\0"):
+                    state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":  # a zombie is gone, only not yet waited for
+                        alive.append(int(proc.name))
+            except OSError:  # ended while looked at, or not ours to read
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
 def test_clean_killed_at_random_points_leaves_the_previous_outputs_and_no_temporaries(
@@ -370,6 +393,9 @@ def test_clean_killed_at_random_points_leaves_the_previous_outputs_and_no_tempor
             assert status == 0 or "interrupted" in stderr, where
             assert not _hidden(out), where  # removed on the way out: temporaries, spill, lock
             assert not list(spills.iterdir()), where
+            assert not _workers_left(flag, 2.0), where  # the clean ended its workers
+        else:  # a worker whose parent is gone ends when its input does
+            assert not _workers_left(flag, 30.0), where
         if _visible(out) != before:  # the signal came once every file was in place
             try:
                 read_tables(out)

@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from analysis.core import progress
 from analysis.core.errors import InputError
 from analysis.ingest.readers import tabular
 from analysis.ingest.readers.tabular import (
@@ -172,7 +173,20 @@ def test_progress_bar_only_on_a_terminal_outside_ci(tmp_path, monkeypatch):
     path.write_bytes(b"a\n1\n")
     monkeypatch.setattr(tabular, "PROGRESS_MIN_BYTES", 0)
     monkeypatch.setenv("CI", "true")
-    assert isinstance(tabular._progress(path, 2), tabular._NoProgress)
+    assert isinstance(tabular._progress(path, 2), progress.Silent)
     monkeypatch.delenv("CI")
     if not os.isatty(2):
-        assert isinstance(tabular._progress(path, 2), tabular._NoProgress)
+        assert isinstance(tabular._progress(path, 2), progress.Silent)
+
+
+def test_a_percent_bar_shows_whole_percents(monkeypatch, capsys):
+    from analysis.core import progress
+
+    monkeypatch.setenv(progress.PROGRESS_ENV, "1")
+    with progress.bar(100, "sorting", unit="%", scale=False) as shown:
+        shown.delay = 0  # draw at once, as a phase longer than a second would
+        shown.update(40.232136800000006)
+        shown.refresh()
+    drawn = capsys.readouterr().err
+    assert "40%" in drawn
+    assert "40.23" not in drawn and "/100" not in drawn

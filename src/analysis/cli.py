@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument(
         "--strict", action="store_true", help="exit with status 1 when any row was rejected"
     )
+    clean.add_argument(
+        "--route",
+        choices=("memory", "pieces"),
+        help="clean big CSV sheets in memory or in pieces (default: chosen from their size and "
+        "the memory free; docs/scale.md)",
+    )
     clean.set_defaults(run=_clean)
 
     validate = commands.add_parser(
@@ -291,8 +297,10 @@ def _clean(args: argparse.Namespace) -> int:
 
     raw = args.raw or paths.raw_dir()
     out = args.out or paths.processed_dir()
-    result = clean(raw, out)
+    result = clean(raw, out, route=args.route)
     print(shown(summary(result.manifest, out)))
+    if result.plan is not None and result.plan.route == "pieces":
+        print(f"Cleaned {result.plan.why}.")
     if args.strict and (result.manifest["rows_rejected"] or result.manifest.get("items_rejected")):
         return EXIT_DATA
     return EXIT_OK

@@ -6,10 +6,11 @@ the run with one sentence and leaves ``data/processed`` as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,30 +18,27 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__
-from analysis.clean.combine import Combined, combine, finish_rejects, rows_among, unknown_orders
-from analysis.clean.spill import Spill, position
-from analysis.clean.validate import validate_frame, validate_tables
-from analysis.core import paths
+from analysis.clean.combine import Combined, combine, finish_rejects
+from analysis.clean.pieces import PieceResult, check_piece, know_orders
+from analysis.clean.route import PIECE_ROWS, Plan, choose
+from analysis.clean.spill import Spill, SpilledTable
+from analysis.clean.validate import validate_tables
+from analysis.clean.workers import PiecePool
+from analysis.core import paths, progress
 from analysis.core.duck import remove_stale_spills, spill_parent
 from analysis.core.errors import InputError
 from analysis.ingest.canonical import (
     FIGURES,
     Canonical,
-    empty_table,
     to_canonical,
     unmapped_suggestion,
 )
 from analysis.ingest.readers import read_raw
-from analysis.ingest.readers.tabular import (
-    JSON_SUFFIXES,
-    SPREADSHEET_SUFFIXES,
-    ChunksUntrusted,
-    read_chunks,
-)
+from analysis.ingest.readers.tabular import ChunksUntrusted, read_chunks
 from analysis.ingest.sources import SOURCES_FILE, Source, load_sources, source_sha256
 from analysis.store.atomic import remove_stale_temporaries
 from analysis.store.lock import folder_lock
-from analysis.store.processed import write_outputs
+from analysis.store.processed import table_metadata, write_outputs
 
 #: Kinds whose rows name orders (checked against the kinds that declare them).
 ORDER_KINDS = ("orders", "lumen", "handle_list")
@@ -61,6 +59,7 @@ class CleanResult:
     combined: Combined
     manifest: dict
     written: list[Path]
+    plan: Plan | None = None  # how it was cleaned (in memory or in pieces, and why)
 
 
 def read_source(source: Source) -> SourceResult:
@@ -84,62 +83,63 @@ def process(raw_dir: Path) -> tuple[list[SourceResult], Combined]:
     return results, combined
 
 
-def clean(raw_dir: Path, out_dir: Path) -> CleanResult:
+def clean(
+    raw_dir: Path, out_dir: Path, *, route: str | None = None, workers: int | None = None
+) -> CleanResult:
     """Run the pipeline and write the outputs; returns what was written and the manifest.
 
-    A big ``items``, ``events`` or ``wide_handles`` CSV (:data:`PIECES_FROM_BYTES` or more) is
-    cleaned in pieces, its items and events kept on disk by :mod:`analysis.clean.spill`, so the
-    file need not fit in memory; the outputs are the same as an in-memory clean's. The
-    result's ``combined.tables`` then hold :class:`~analysis.clean.spill.SpilledTable` for those two
-    tables, which are gone once ``clean`` returns: read the Parquet files.
+    ``route``: ``"memory"`` or ``"pieces"`` forces how big sheets are cleaned; ``None`` lets
+    :func:`analysis.clean.route.choose` decide from their size and the memory available.
+    ``workers``: how many worker processes check the pieces (default: chosen). In pieces, a big
+    ``items``, ``events`` or ``wide_handles`` CSV is checked piece by piece, its items and events
+    kept on disk and sorted there (:mod:`analysis.clean.spill`), so the file need not fit in
+    memory; the outputs are the same as an in-memory clean's. The result's ``combined.tables``
+    then hold :class:`~analysis.clean.spill.SpilledTable` for those two tables: read the
+    Parquet files.
     """
     paths.refuse_inside_raw(out_dir, raw_dir, "--out")
     with folder_lock(out_dir, "clean"):  # one writer at a time
-        return _clean(raw_dir, out_dir)
+        return _clean(raw_dir, out_dir, route, workers)
 
 
-def _clean(raw_dir: Path, out_dir: Path) -> CleanResult:
+def _clean(raw_dir: Path, out_dir: Path, route: str | None, workers: int | None) -> CleanResult:
     # What killed runs left: temporaries and spill folders of processes that are gone.
     remove_stale_temporaries(out_dir)
     remove_stale_spills(out_dir)
     remove_stale_spills(spill_parent())
     sources = load_sources(raw_dir)
-    if not any(_in_pieces(s) for s in sources):
+    plan = choose(sources, route, workers)
+    if plan.route == "memory":
         results, combined = process(raw_dir)
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
-        return CleanResult(combined, manifest, written)
-    with Spill(spill_in=out_dir) as spill:
-        results, combined = _process_in_pieces(sources, spill)
+        return CleanResult(combined, manifest, written, plan)
+    with Spill(out_dir, plan.memory_limit, plan.threads, plan.sort_in_memory) as spill:
+        # The workers start (and import pandas) while this process reads the other sources.
+        pool = PiecePool(plan.workers, preload=("analysis.clean.pieces",)) if plan.workers else None
+        with pool if pool is not None else contextlib.nullcontext():
+            results, combined = _process_in_pieces(sources, plan, spill, pool)
+        # The tables name the run, which depends only on the inputs: known before the counts.
+        head = run_identity(raw_dir, results)
+        tables, duplicates = spill.stage(out_dir, table_metadata(head))
+        combined = Combined(
+            {**combined.tables, **tables},
+            combined.rejects,
+            pd.concat([combined.duplicates, duplicates], ignore_index=True).drop_duplicates(),
+        )
         manifest = build_manifest(raw_dir, results, combined)
         written = write_outputs(out_dir, combined.tables, combined.rejects, manifest)
-    return CleanResult(combined, manifest, written)
+    return CleanResult(combined, manifest, written, plan)
 
 
-#: Kinds whose rows stand alone (one row's items and events need no other row), so a file of
-#: them can be cleaned in pieces.
-PIECE_KINDS = ("items", "events", "wide_handles")
-#: A CSV source of those kinds at least this big is cleaned in pieces ...
-PIECES_FROM_BYTES = 64 * 1024 * 1024
-#: ... of this many records (about 10 MB of a handle sheet).
-PIECE_ROWS = 100_000
-
-
-def _in_pieces(source: Source) -> bool:
-    suffix = source.path.suffix.lower()
-    return (
-        source.kind in PIECE_KINDS
-        and suffix not in SPREADSHEET_SUFFIXES
-        and suffix not in JSON_SUFFIXES
-        and source.path.is_file()
-        and source.path.stat().st_size >= PIECES_FROM_BYTES
-    )
-
-
-def _process_in_pieces(sources: list[Source], spill: Spill) -> tuple[list[SourceResult], Combined]:
+def _process_in_pieces(
+    sources: list[Source], plan: Plan, spill: Spill, pool: PiecePool | None
+) -> tuple[list[SourceResult], Combined]:
     """:func:`process` for a run with big sources: the others are combined in memory as
-    usual, the big ones piece by piece, and every item and event goes through ``spill``."""
-    whole = {i: read_source(s) for i, s in enumerate(sources) if not _in_pieces(s)}
+    usual, the big ones checked piece by piece, and every item and event goes to ``spill``
+    (to be sorted and written by :meth:`Spill.stage`; ``combined.tables`` holds ``None`` for
+    them until then)."""
+    whole = {i: read_source(s) for i, s in enumerate(sources) if i not in plan.pieces}
     for i, result in whole.items():
         for name in ("items", "events"):  # which source each row came from, for ``_pos``
             if name in result.canonical.tables:
@@ -148,108 +148,108 @@ def _process_in_pieces(sources: list[Source], spill: Spill) -> tuple[list[Source
     # Orders as combine knows them, before the schema checks, as in memory (an order the
     # checks then reject leaves its items in place there too).
     known = combined.tables["orders"]["order_id"]
+    if pool is not None:
+        pool.call_each(know_orders, known)
     combined = validate_tables(combined)
     for name in ("items", "events"):
         frame = combined.tables[name]
         # Events made from status checks have no source of their own: they come after every
         # source's events, and are never compared with them.
         source = frame.get("_source", pd.Series(np.nan, index=frame.index))
+        for i in sorted(source.dropna().unique()):
+            spill.add(name, frame[(source == i).to_numpy()], int(i))
         from_checks = source.isna().to_numpy()
-        index = source.fillna(len(sources)).to_numpy(dtype="int64", copy=True)
-        pos = (index << 40) + np.arange(len(frame), dtype="int64")
-        spill.add(name, frame, pos, from_checks if name == "events" else None)
+        if from_checks.any():
+            rows = frame[from_checks]
+            spill.add(name, rows, len(sources), from_checks=np.ones(len(rows), dtype=bool))
     rejects = [combined.rejects]
     results = []
     for i, source in enumerate(sources):
         if i in whole:
             results.append(whole[i])
             continue
-        result, found = _pieces_of(source, i, known, spill)
+        result, found = _pieces_of(source, i, known, spill, pool)
         results.append(result)
         rejects.append(found)
-    tables, duplicates = spill.finish()
-    final = {**combined.tables, **tables}
-    return results, Combined(
-        final,
-        finish_rejects(rejects),
-        pd.concat([combined.duplicates, duplicates], ignore_index=True).drop_duplicates(),
-    )
+    tables = {n: (None if n in ("items", "events") else t) for n, t in combined.tables.items()}
+    return results, Combined(tables, finish_rejects(rejects), combined.duplicates)
 
 
 def _pieces_of(
-    source: Source, index: int, known: pd.Series, spill: Spill
+    source: Source, index: int, known: pd.Series, spill: Spill, pool: PiecePool | None
 ) -> tuple[SourceResult, pd.DataFrame]:
-    """Read, canonicalise and check one big source piece by piece into ``spill``; its
-    result (rows read, rows dropped, messages) and its rejects."""
-    try:
-        return _add_pieces(source, index, known, spill, PIECE_ROWS)
-    except ChunksUntrusted:  # a record spanning lines, seen late: again, read whole
-        spill.remove(source.name)
-        return _add_pieces(source, index, known, spill, None)
+    """Read one big source piece by piece, each piece checked (by a worker when one is free)
+    and written to ``spill``; its result (rows read, rows dropped, messages) and its rejects."""
+    with ThreadPoolExecutor(max_workers=1) as hashing:  # hashlib lets go of the GIL
+        sha256 = hashing.submit(source_sha256, source.path)
+        try:
+            read, pieces = _check_pieces(source, index, known, spill, pool, PIECE_ROWS)
+        except ChunksUntrusted:  # a record spanning lines, seen late: again, read whole
+            spill.remove(index)
+            read, pieces = _check_pieces(source, index, known, spill, None, None)
+        canonical = Canonical(
+            # Each piece repeats the file's notes.
+            messages=list(dict.fromkeys(m for p in pieces for m in p.messages)),
+            dropped=pd.concat([p.dropped for p in pieces], ignore_index=True),
+        )
+        result = SourceResult(source, sha256.result(), read, canonical)
+    return result, pd.concat([p.rejects for p in pieces], ignore_index=True)
 
 
-def _add_pieces(
-    source: Source, index: int, known: pd.Series, spill: Spill, rows: int | None
-) -> tuple[SourceResult, pd.DataFrame]:
+def _check_pieces(
+    source: Source,
+    index: int,
+    known: pd.Series,
+    spill: Spill,
+    pool: PiecePool | None,
+    rows: int | None,
+) -> tuple[int, list[PieceResult]]:
+    """Rows read and each piece's result, in file order. A piece goes to a worker while fewer
+    than two per worker wait; otherwise this process checks it, so no processor idles."""
     raws = (
-        read_chunks(source.path, encoding=source.encoding, delimiter=source.delimiter, rows=rows)
+        read_chunks(
+            source.path,
+            encoding=source.encoding,
+            delimiter=source.delimiter,
+            rows=rows,
+            progress=False,
+        )
         if rows is not None
         else iter([read_raw(source)])
     )
-    read, starts = 0, {"items": 0, "events": 0}
-    rejects, dropped, messages = [], [], []
-    # DuckDB stores one piece (releasing the GIL) while the next is read and canonicalised.
-    with ThreadPoolExecutor(max_workers=1) as storing:
-        stored = None
-        for raw in raws:
+    read = 0
+    done: dict[int, PieceResult] = {}
+    waiting: dict[int, tuple[Future, int]] = {}
+    bar = None
+
+    def collect(block: bool) -> None:
+        for piece, (future, n) in list(waiting.items()):
+            if block or future.done():
+                done[piece] = future.result()
+                del waiting[piece]
+                bar.update(n)
+
+    try:
+        for piece, raw in enumerate(raws):
+            if bar is None:
+                total = raw.file_lines - 1 if raw.file_lines else None
+                bar = progress.bar(total, f"reading and checking {source.name}")
             read += raw.rows_read
-            piece = to_canonical(source, raw)
-            tables, found = settle_piece(piece, known)
-            if stored is not None:
-                stored.result()
-            adds = []
-            for name, frame in tables.items():
-                adds.append((name, frame, position(index, starts[name], len(frame))))
-                starts[name] += len(frame)
-            stored = storing.submit(lambda adds=adds: [spill.add(*a) for a in adds])
-            rejects.append(found)
-            dropped.append(piece.dropped)
-            messages.extend(piece.messages)
-        if stored is not None:
-            stored.result()
-    canonical = Canonical(
-        messages=list(dict.fromkeys(messages)),  # each piece repeats the file's notes
-        dropped=pd.concat(dropped, ignore_index=True),
-    )
-    result = SourceResult(source, source_sha256(source.path), read, canonical)
-    return result, pd.concat(rejects, ignore_index=True)
-
-
-def settle_piece(
-    piece: Canonical, known: pd.Series
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """A piece's items and events as :func:`combine` and :func:`validate_tables` would leave
-    them, except for duplicates (the spill sets those aside): rows naming an unknown order and
-    rows failing a schema are rejected, in every table. Also returns the piece's rejects."""
-    tables = {name: piece.tables.get(name, empty_table(name)) for name in ("items", "events")}
-    rejects = [piece.rejects]
-    for name, what in (("items", "item"), ("events", "event")):
-        rejects.append(unknown_orders(tables[name], known, what)[1])
-    tables = _without_rejected_rows(tables, rejects)
-    for name in tables:
-        tables[name], found = validate_frame(name, tables[name])
-        rejects.append(found)
-    tables = _without_rejected_rows(tables, rejects)
-    return tables, pd.concat(rejects, ignore_index=True)
-
-
-def _without_rejected_rows(
-    tables: dict[str, pd.DataFrame], rejects: list[pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
-    """A row rejected in one table leaves every table (item-level rejects leave it in)."""
-    bad = pd.concat(rejects, ignore_index=True)
-    bad = bad[bad["level"].fillna("row") == "row"]
-    return {n: f[~rows_among(f, bad)].reset_index(drop=True) for n, f in tables.items()}
+            task = (source, raw, index, piece, spill.runs)
+            if pool is not None and pool.pending < 2 * pool.size:
+                waiting[piece] = (pool.submit(check_piece, *task), raw.rows_read)
+            else:
+                done[piece] = check_piece(*task, known=known)
+                bar.update(raw.rows_read)
+            collect(block=False)
+        collect(block=True)
+    except ChunksUntrusted:
+        wait([future for future, _ in waiting.values()])  # no run may be written after
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return read, [done[piece] for piece in sorted(done)]
 
 
 def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
@@ -263,9 +263,11 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
     row_level = (combined.rejects["level"] == "row").to_numpy()
     rejected = _rows_by_file(combined.rejects[row_level])
     item_rejects = combined.rejects[~row_level].groupby("source_file").size()
-    kept = _rows_by_file(
-        *(t if isinstance(t, pd.DataFrame) else t.provenance() for t in combined.tables.values())
-    )
+    kept = _rows_by_file(*(t for t in combined.tables.values() if isinstance(t, pd.DataFrame)))
+    for table in combined.tables.values():
+        if isinstance(table, SpilledTable):  # its rows were counted as it was written
+            for file, rows in table.kept.items():
+                kept[file] = _union(kept.get(file, rows[:0]), rows)
     dupes = _rows_by_file(combined.duplicates)
     figures = figures_read(combined.tables.get("transparency"))
     none = np.zeros(0, dtype="int64")
@@ -301,6 +303,13 @@ def accounting(results: list[SourceResult], combined: Combined) -> list[dict]:
     return out
 
 
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of two arrays of row numbers (np.union1d hashes: seconds on
+    millions of rows; sorted, repeats are neighbours)."""
+    both = np.sort(np.concatenate([a, b]))
+    return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
+
+
 def figures_read(transparency: pd.DataFrame | None) -> dict[str, dict[str, int]]:
     """Per source file: how many cells of each figure column (counts and ``compliance_rate``)
     the transparency table holds from it, so a source whose figures were not read shows as
@@ -333,19 +342,34 @@ def _rows_by_file(*frames: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def build_manifest(raw_dir: Path, results: list[SourceResult], combined: Combined) -> dict:
-    sources = accounting(results, combined)
+def run_identity(raw_dir: Path, results: list[SourceResult]) -> dict:
+    """The manifest's first fields: ``run_id``, ``package_version``, ``sources_toml_sha256`` and
+    each source's ``path`` and ``sha256`` (what :func:`analysis.store.processed.table_metadata`
+    needs), known before any row is counted.
+
+    The run id depends only on the inputs and the code version, so a re-run on the same inputs
+    gives the same id, and the same table bytes."""
     toml_sha = hashlib.sha256((raw_dir / SOURCES_FILE).read_bytes()).hexdigest()
-    # The run id depends only on the inputs and the code version, so a re-run on the same inputs
-    # gives the same id, and the same table bytes.
+    sources = [{"path": r.source.name, "sha256": r.sha256} for r in results]
     fingerprint = json.dumps(
         [__version__, toml_sha, [(s["path"], s["sha256"]) for s in sources]], sort_keys=True
     )
     return {
         "run_id": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
         "package_version": __version__,
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sources_toml_sha256": toml_sha,
+        "sources": sources,
+    }
+
+
+def build_manifest(raw_dir: Path, results: list[SourceResult], combined: Combined) -> dict:
+    sources = accounting(results, combined)
+    head = run_identity(raw_dir, results)
+    return {
+        "run_id": head["run_id"],
+        "package_version": __version__,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sources_toml_sha256": head["sources_toml_sha256"],
         "sources": sources,
         "tables": {name: len(frame) for name, frame in combined.tables.items()},
         "rejects": len(combined.rejects),
@@ -359,15 +383,17 @@ def summary(manifest: dict, out_dir: Path) -> str:
     """The one-screen summary ``takedowns clean`` prints."""
     lines = [f"Cleaned {len(manifest['sources'])} sources -> {out_dir}"]
     width = max(len(s["path"]) for s in manifest["sources"])
-    lines.append(
-        f"  {'source':<{width}}  {'read':>6} {'kept':>6} {'rejected':>8} {'dupes':>6} "
-        f"{'dropped':>7}"
-    )
+    columns = {"read": "rows_read", "kept": "rows_kept", "rejected": "rows_rejected"}
+    columns |= {"dupes": "rows_duplicate", "dropped": "rows_dropped"}
+    # Each count column is as wide as its header, at least 6, or its longest number.
+    wide = {
+        head: max(len(head), 6, *(len(str(s[key])) for s in manifest["sources"]))
+        for head, key in columns.items()
+    }
+    lines.append(f"  {'source':<{width}}  " + " ".join(f"{h:>{w}}" for h, w in wide.items()))
     for s in manifest["sources"]:
-        lines.append(
-            f"  {s['path']:<{width}}  {s['rows_read']:>6} {s['rows_kept']:>6} "
-            f"{s['rows_rejected']:>8} {s['rows_duplicate']:>6} {s['rows_dropped']:>7}"
-        )
+        counts = " ".join(f"{s[key]:>{wide[h]}}" for h, key in columns.items())
+        lines.append(f"  {s['path']:<{width}}  {counts}")
         if "figures_read" in s:
             read = ", ".join(f"{c} {n}" for c, n in s["figures_read"].items() if n)
             lines.append(f"  {'':<{width}}  figures read: {read or 'none'}")

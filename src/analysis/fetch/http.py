@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from analysis import __version__
+from analysis.core import progress as bars
 from analysis.core.errors import InputError
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -357,24 +357,7 @@ def _usage_capped(response: httpx.Response) -> bool:
     return "usagecapexceeded" in text or "usage-capped" in text
 
 
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        return None
-
-    def set_postfix_str(self, text: str) -> None:
-        return None
-
-
 def progress(total: int | None, desc: str, unit: str):
-    """A tqdm bar on stderr, only on a terminal and outside CI (logs stay clean)."""
-    if "CI" in os.environ or not sys.stderr.isatty():
-        return _NoProgress()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr, disable=False)
+    """A bar on stderr with the time left (:func:`analysis.core.progress.bar`: on a terminal,
+    outside CI; a log of a scheduled run stays clean)."""
+    return bars.bar(total, desc, unit, scale=False)

@@ -6,8 +6,10 @@ as ``takedowns clean`` reads a source (the kind's reader, then :func:`analysis.i
 (:func:`analysis.scale.dataset.append`) instead of to ``processed/checks.parquet``. The files are
 read and checked together before anything is written: if any row of any file is rejected,
 nothing is appended. A big CSV file is read in pieces (:func:`analysis.ingest.readers.tabular
-.read_chunks`) and its checks staged as it goes, so it need not fit in memory; the staged files
-join the dataset only when every piece has been read without a reject.
+.read_chunks`), and X API lookups (JSON Lines, or a big JSON array) as a stream of documents
+(:func:`analysis.ingest.readers.x_api.read_x_api_pieces`); their checks are staged as they come,
+so the file need not fit in memory, and the staged files join the dataset only when every
+piece has been read without a reject.
 
 Which file is which kind: a file declared in ``sources.toml`` is read as declared (kind, time
 zone, column map, defaults); any other file by its form: JSON (``.json``, ``.jsonl``,
@@ -31,6 +33,7 @@ from analysis.core.times import DEFAULT_TZ
 from analysis.ingest.canonical import Canonical, to_canonical
 from analysis.ingest.readers import read_raw
 from analysis.ingest.readers.tabular import CHUNK_ROWS, ChunksUntrusted, read_chunks
+from analysis.ingest.readers.x_api import read_x_api_pieces
 from analysis.ingest.sources import (
     FOLDER_KINDS,
     JSON_SUFFIXES,
@@ -44,6 +47,8 @@ from analysis.store.lock import folder_lock
 
 #: The kinds whose files hold status checks.
 CHECK_KINDS = ("x_snapshots", "handle_list")
+#: X API lookups are read this many records at a time.
+JSON_PIECE_ROWS = 100_000
 
 
 @dataclass
@@ -135,7 +140,8 @@ def _append(
     try:
         for source in sources:
             found = False
-            for canonical, read in _pieces(source, chunk_rows):
+            rows = _piece_rows(source, chunk_rows)
+            for canonical, read in _pieces(source, rows):
                 rows_read += read
                 messages.extend(f"{source.name}: {m}" for m in canonical.messages)
                 row_level = canonical.rejects["level"].fillna("row") == "row"
@@ -157,7 +163,7 @@ def _append(
                     buffer.clear()  # nothing will be appended; keep reading for the rejects
                     continue
                 buffer.append(piece)
-                if chunk_rows is not None and sum(len(b) for b in buffer) >= chunk_rows:
+                if rows is not None and sum(len(b) for b in buffer) >= rows:
                     dataset.stage(dataset_dir, pd.concat(buffer, ignore_index=True), staged=staged)
                     buffer.clear()
             if not found:
@@ -185,10 +191,23 @@ def _append(
         raise
 
 
+def _piece_rows(source: Source, chunk_rows: int | None) -> int | None:
+    """How many records of ``source`` are read, and checks staged, at a time. A lookup record
+    costs far more memory than a CSV row (a dict, then eleven Python values): fewer."""
+    if chunk_rows is not None and source.kind == "x_snapshots":
+        return min(chunk_rows, JSON_PIECE_ROWS)
+    return chunk_rows
+
+
 def _pieces(source: Source, chunk_rows: int | None) -> Iterator[tuple[Canonical, int]]:
     """``(canonical rows, rows read)`` of ``source``: of each piece of a big CSV (only its
-    checks are used: a handle list's implied orders need the whole file), else of the whole
-    file."""
+    checks are used: a handle list's implied orders need the whole file) or of X API lookups
+    (their documents streamed, :func:`analysis.ingest.readers.x_api.read_x_api_pieces`), else
+    of the whole file."""
+    if chunk_rows is not None and source.kind == "x_snapshots":
+        for raw in read_x_api_pieces(source.path, source.encoding, rows=chunk_rows):
+            yield to_canonical(source, raw), raw.rows_read
+        return
     if chunk_rows is None or source.kind != "handle_list":
         raw = read_raw(source)
         yield to_canonical(source, raw), raw.rows_read

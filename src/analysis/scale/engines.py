@@ -357,12 +357,21 @@ def events_sql(country: str) -> tuple[str, dict]:
     return _EVENTS_SQL.format(row_order=row_order), params
 
 
+def _spill_home(dataset_dir) -> Path | None:
+    """Where DuckDB spills for a local dataset: beside it, on the disk that holds the data
+    (``$TMPDIR``, often memory, only for a dataset elsewhere or a folder it may not write)."""
+    folder = Path(dataset_dir).parent if "://" not in str(dataset_dir) else None
+    if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK):
+        return None
+    return folder
+
+
 def _duckdb_events(dataset_dir, country: str, memory_limit: str | None) -> pd.DataFrame:
     files = _files(dataset_dir)
     if files is None:
         return empty_table("events")
     sql, params = events_sql(country)
-    with duckdb_connection(memory_limit) as con:
+    with duckdb_connection(memory_limit, spill_in=_spill_home(dataset_dir)) as con:
         table = _run(con, sql + _EVENTS_SELECT, {**params, "files": files}, memory_limit)
     import pyarrow.compute as pc
 
@@ -379,7 +388,7 @@ def _duckdb_counts(dataset_dir, country: str, code: str, tz: str, memory_limit: 
         return pd.DataFrame({"ordinal": [], "what": [], "n": []}), None
     sql, params = events_sql(country)
     params.pop("country")  # not used by the counts query
-    with duckdb_connection(memory_limit) as con:
+    with duckdb_connection(memory_limit, spill_in=_spill_home(dataset_dir)) as con:
         # The first and last check (Parquet statistics make this cheap) fix the periods.
         span = _run(
             con,

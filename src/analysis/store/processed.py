@@ -13,8 +13,9 @@ from __future__ import annotations
 import io
 import json
 import os
-import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,72 @@ from analysis.store.export import safe_csv
 
 MANIFEST = "manifest.json"
 TABLE_FILES = {name: f"{name}.parquet" for name in schema.TABLES}
+
+#: Columns of the two big tables that repeat a few values (a vocabulary, a file, an order, a
+#: source URL) and so are written dictionary-encoded; the others (ids, raw cells, notes) are
+#: nearly all distinct, where a dictionary only costs time (a third of the writing) and space.
+DICTIONARY_COLUMNS = {
+    "items": ["order_id", "item_type", "source_file"],
+    "events": [
+        "order_id",
+        "event",
+        "timing",
+        "time_precision",
+        "n_items_is_approximate",
+        "country",
+        "source_kind",
+        "source_url",
+        "source_file",
+    ],
+}
+
+
+@dataclass
+class StagedTable:
+    """A table already written, under a temporary name beside its target, by the step that
+    made it (a sheet cleaned in pieces: :mod:`analysis.clean.spill`); :func:`write_outputs`
+    only moves it into place. ``rows``: how many rows it holds."""
+
+    path: Path
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+#: Columns of the two big tables with min/max statistics in each row group: the ones a reader
+#: filters on (keys, times, counts). Statistics of long free text cost a sixth of the writing
+#: and help no query.
+STATISTICS_COLUMNS = {
+    "items": ["order_id", "item_id", "item_type", "source_row"],
+    "events": ["item_id", "order_id", "event", "at", "at_earliest", "n_items", "source_row"],
+}
+
+
+def parquet_options(name: str) -> dict:
+    """How table ``name`` is written (the same for every route, so identical tables are
+    identical bytes): zstd; for items and events, dictionaries only where values repeat
+    (:data:`DICTIONARY_COLUMNS`) and statistics only where a reader filters
+    (:data:`STATISTICS_COLUMNS`); other tables: both on every column."""
+    return {
+        "compression": "zstd",
+        "store_schema": True,
+        "use_dictionary": DICTIONARY_COLUMNS.get(name, True),
+        "write_statistics": STATISTICS_COLUMNS.get(name, True),
+    }
+
+
+def table_metadata(manifest: dict) -> dict[str, str]:
+    """The key-value metadata every table of a run carries: its run id, the package version and
+    the sources' sha256 (from the manifest, or a manifest's first fields before its counts are
+    known: ``run_id``, ``package_version``, ``sources`` with ``path`` and ``sha256``)."""
+    return {
+        "takedowns.run_id": manifest["run_id"],
+        "takedowns.package_version": manifest["package_version"],
+        "takedowns.sources": json.dumps(
+            {s["path"]: s["sha256"] for s in manifest["sources"]}, sort_keys=True
+        ),
+    }
 
 
 def to_arrow(name: str, frame: pd.DataFrame, metadata: dict[str, str]) -> pa.Table:
@@ -43,20 +110,17 @@ def _metadata(metadata: dict[str, str]) -> dict[bytes, bytes]:
 
 def write_outputs(
     out_dir: Path,
-    tables: dict[str, pd.DataFrame],
+    tables: dict[str, pd.DataFrame | StagedTable],
     rejects: pd.DataFrame,
     manifest: dict,
 ) -> list[Path]:
-    """Write tables, ``rejects.parquet``/``rejects.csv`` and ``manifest.json`` atomically."""
+    """Write tables, ``rejects.parquet``/``rejects.csv`` and ``manifest.json`` atomically.
+
+    A :class:`StagedTable` was written already (with :func:`table_metadata` of this manifest);
+    it is moved into place with the rest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
-    metadata = {
-        "takedowns.run_id": manifest["run_id"],
-        "takedowns.package_version": manifest["package_version"],
-        "takedowns.sources": json.dumps(
-            {s["path"]: s["sha256"] for s in manifest["sources"]}, sort_keys=True
-        ),
-    }
+    metadata = table_metadata(manifest)
     staged: list[tuple[Path, Path]] = []
     try:
         staged += _stage_tables(out_dir, [*tables.items(), ("rejects", rejects)], metadata)
@@ -86,21 +150,15 @@ def _stage_tables(
     Two threads, biggest tables first: Arrow conversion and Parquet encoding release the GIL,
     so a run with millions of items and events writes them side by side. If any fails, the
     temporaries already written are removed and the first error is raised. If this thread is
-    interrupted (Ctrl-C, SIGTERM), the writers stop at their next batch and every temporary is
-    removed before the interruption goes on.
+    interrupted (Ctrl-C, SIGTERM), the writers finish the table they are writing and every
+    temporary is removed before the interruption goes on.
     """
-    stop = threading.Event()
 
     def stage(name: str, frame) -> tuple[Path, Path]:
         target = out_dir / f"{name}.parquet"
-        if not isinstance(frame, pd.DataFrame):  # a table kept on disk (analysis.clean.spill)
-            target_schema = schema.TABLES[name].with_metadata(_metadata(metadata))
-            batches = (
-                _unless(stop, b.replace_schema_metadata(target_schema.metadata))
-                for b in frame.batches()
-            )
-            return _stage_batches(batches, target, target_schema), target
-        return _stage_parquet(to_arrow(name, frame, metadata), target), target
+        if isinstance(frame, StagedTable):  # written already (analysis.clean.spill)
+            return frame.path, target
+        return _stage_parquet(name, to_arrow(name, frame, metadata), target), target
 
     by_size = sorted(range(len(frames)), key=lambda i: -len(frames[i][1]))
     pool = ThreadPoolExecutor(max_workers=2)
@@ -110,7 +168,6 @@ def _stage_tables(
             futures[i] = pool.submit(stage, *frames[i])
         pool.shutdown(wait=True)
     except BaseException:
-        stop.set()
         with interrupts.deferred():  # a second Ctrl-C must not cut the clean-up short
             pool.shutdown(wait=True, cancel_futures=True)
             for future in futures.values():
@@ -130,33 +187,28 @@ def _stage_tables(
     return staged
 
 
-class _Stopped(Exception):
-    """A writer thread stopped because the run was interrupted."""
-
-
-def _unless(stop: threading.Event, batch):
-    if stop.is_set():
-        raise _Stopped("interrupted")
-    return batch
-
-
-def _stage_parquet(table: pa.Table, target: Path) -> Path:
+def _stage_parquet(name: str, table: pa.Table, target: Path) -> Path:
     buffer = io.BytesIO()
     # No statistics timestamps or created_by varying by run: same input, same bytes.
-    pq.write_table(table, buffer, compression="zstd", store_schema=True)
+    pq.write_table(table, buffer, **parquet_options(name))
     return stage_bytes(buffer.getvalue(), target)
 
 
-def _stage_batches(batches, target: Path, schema_: pa.Schema) -> Path:
-    """Record batches written as Parquet, one row group per batch, under a temporary name
-    beside ``target``: a table too big for memory is never held whole."""
+def stage_batches(
+    name: str, batches: Iterable[pa.RecordBatch], out_dir: Path, metadata: dict[str, str]
+) -> Path:
+    """Table ``name`` from record batches of its schema, one row group per batch, written under
+    a temporary name beside ``out_dir/<name>.parquet`` (removed if anything fails): a table
+    too big for memory is never held whole. Returns the temporary's path, for a
+    :class:`StagedTable`."""
+    target_schema = schema.TABLES[name].with_metadata(_metadata(metadata))
 
     def write(handle) -> None:
-        with pq.ParquetWriter(handle, schema_, compression="zstd", store_schema=True) as writer:
+        with pq.ParquetWriter(handle, target_schema, **parquet_options(name)) as writer:
             for batch in batches:
-                writer.write_batch(batch)
+                writer.write_batch(batch.replace_schema_metadata(target_schema.metadata))
 
-    return stage(target, write)
+    return stage(out_dir / TABLE_FILES[name], write)
 
 
 def read_manifest(processed: Path) -> dict:

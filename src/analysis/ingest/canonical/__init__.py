@@ -131,7 +131,8 @@ def to_canonical(source: Source, raw: RawTable) -> Canonical:
     left_out = log.bad_rows() | log.dropped_rows()
     out = Canonical(messages=log.messages, dropped=log.dropped())
     for name, frame in tables.items():
-        frame = frame[~frame["source_row"].isin(left_out)]
+        if left_out:  # a filter copies every column: only when a row must go
+            frame = frame[~frame["source_row"].isin(left_out)]
         out.tables[name] = frame.reset_index(drop=True)
     out.rejects = log.rejects()
     return out

@@ -8,6 +8,9 @@ them with a normaliser, writing what cannot be read to the source's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from analysis.core.text import INVISIBLE_CLASS
@@ -103,6 +106,19 @@ class Cells:
             return pd.Series(self.source.defaults[canonical], index=self.index, dtype=object)
         return pd.Series(None, index=self.index, dtype=object)
 
+    def normalized(
+        self, canonical: str, normalize: Callable[[pd.Series], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """``normalize(self.get(canonical))``; a column the file lacks holds the source's default
+        in every row, which is normalised once and repeated (``normalize`` must map each value on
+        its own, as every normaliser here does)."""
+        if canonical in self.headers or canonical not in self.source.defaults:
+            return normalize(self.get(canonical))
+        one = normalize(pd.Series([self.source.defaults[canonical]], dtype=object))
+        out = one.iloc[np.zeros(len(self.index), dtype=np.int64)]
+        out.index = self.index
+        return out
+
     def text(self, canonical: str) -> pd.Series:
         """A text column: stripped strings, blank -> NA. Order ids also lose invisible
         characters (:func:`visible_id`)."""
@@ -125,8 +141,11 @@ class Cells:
         """ISO codes of a country column (or of ``values``, read as if from it); unreadable
         ones are rejected, and one read through a former name, a misspelling or ``XK`` keeps
         what the file said in ``notes``."""
-        parsed = normalize_country(self.get(canonical) if values is None else values)
         raw = self.get(canonical) if values is None else values
+        if values is None:  # a default country is read once, not once per row
+            parsed = self.normalized(canonical, normalize_country)
+        else:
+            parsed = normalize_country(values)
         self.log.reject(parsed["reason"].notna(), self.header(canonical), raw, parsed["reason"])
         if parsed["note"].notna().any():
             self.note(self.header(canonical) + ": " + parsed["note"])
@@ -178,7 +197,13 @@ def cell_text(values: pd.Series) -> pd.Series:
 def visible_id(values: pd.Series) -> pd.Series:
     """Ids without invisible characters (:data:`~analysis.core.text.INVISIBLE`; joiners stay, they
     shape Devanagari); an id of nothing else -> NA."""
-    cleaned = values.astype("str").str.replace(INVISIBLE_CLASS, "", regex=True).str.strip()
+    text = values.astype("str")
+    # Every invisible character is outside ASCII: only those values go through the regex.
+    odd = ~text.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if odd.any():
+        text = text.copy()
+        text[odd] = text[odd].str.replace(INVISIBLE_CLASS, "", regex=True)
+    cleaned = text.str.strip()
     return cleaned.mask(cleaned == "").astype("str")
 
 

@@ -21,7 +21,7 @@ def event_common(cells: Cells) -> dict[str, pd.Series]:
     """The columns every event of a row shares: ``country``, ``source_kind`` (blank ->
     ``spreadsheet``), ``source_url`` and ``notes``."""
     country = cells.country()
-    kind = normalize_source_kind(cells.get("source_kind"))
+    kind = cells.normalized("source_kind", normalize_source_kind)
     cells.parsed("source_kind", kind)
     return {
         "country": country,

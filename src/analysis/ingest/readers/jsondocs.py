@@ -11,10 +11,21 @@ is exact), so an id never passes through a float unless the file itself wrote it
 A line that is not valid JSON is returned as a :class:`Document` with ``error`` set, so the
 reader can reject that one record; a whole ``.json`` file that is not valid JSON raises
 :class:`~analysis.ingest.sources.InputError`.
+
+**Big files are streamed.** A UTF-8 file of :data:`STREAM_FROM_BYTES` or more is never held
+whole: JSON Lines are read a line at a time, and a ``.json`` file holding one array (``[{...},
+{...}]``, as a collector saves a list of lookups) is read an element at a time by ``ijson``
+(each element is then a document of its own, which the readers treat exactly as the same
+element inside the array). So memory follows the document, not the file. Such a file is read
+with two small differences from a small one: only ``\n`` ends a line (a small file also splits
+at a lone ``\r`` or U+2028), and a broken array stops the read with one sentence naming the
+place. A big file that is one JSON object (a single API response), or not UTF-8, is read
+whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +51,21 @@ def iter_documents(path: Path, encoding: str | None = None) -> Iterator[Document
         yield from _file_documents(file, encoding)
 
 
+#: Files at least this big are streamed (see the module docstring).
+STREAM_FROM_BYTES = 32 * 2**20
+#: How much of a file is looked at to decide how to stream it.
+_HEAD_BYTES = 64 * 1024
+
+
 def _file_documents(file: Path, encoding: str | None) -> Iterator[Document]:
+    if file.stat().st_size >= STREAM_FROM_BYTES:
+        layout = _streamable(file, encoding)
+        if layout == "lines":
+            yield from _stream_lines(file)
+            return
+        if layout == "array":
+            yield from _stream_array(file)
+            return
     data = file.read_bytes()
     if not data.strip():
         raise InputError(f"{file}: the file is empty")
@@ -67,6 +92,81 @@ def _file_documents(file: Path, encoding: str | None) -> Iterator[Document]:
         except RecursionError:
             clipped = line if len(line) <= 80 else line[:79] + "…"
             yield Document(file, number, error=f"JSON {TOO_DEEP}", text=clipped)
+
+
+def _streamable(file: Path, encoding: str | None) -> str | None:
+    """``"lines"`` (JSON Lines), ``"array"`` (one top-level array) or ``None`` (read whole:
+    not UTF-8, or one JSON object), from the file's start."""
+    try:
+        if encoding and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+            return None
+    except LookupError:  # the whole-file reader names the unknown encoding
+        return None
+    with file.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:4096].count(0):
+        return None
+    try:  # the head may end inside a character
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    body = text.lstrip()
+    if file.suffix.lower() != ".json":
+        return "lines"
+    first, newline, rest = body.partition("\n")
+    if newline and rest.strip():
+        try:  # a whole value on the first line and more after it: JSON Lines saved as .json
+            json.loads(first)
+            return "lines"
+        except (json.JSONDecodeError, RecursionError):
+            pass
+    return "array" if body.startswith("[") else None
+
+
+def _stream_lines(file: Path) -> Iterator[Document]:
+    """:func:`_file_documents` for JSON Lines, a line at a time."""
+    with file.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:  # as a small file's would be: Windows-1252
+                line = raw.decode("cp1252", errors="replace")
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            try:
+                yield Document(file, number, json.loads(line))
+            except json.JSONDecodeError as err:
+                clipped = line if len(line) <= 80 else line[:79] + "…"
+                yield Document(file, number, error=f"invalid JSON: {err.msg}", text=clipped)
+            except RecursionError:
+                clipped = line if len(line) <= 80 else line[:79] + "…"
+                yield Document(file, number, error=f"JSON {TOO_DEEP}", text=clipped)
+
+
+def _stream_array(file: Path) -> Iterator[Document]:
+    """:func:`_file_documents` for a file holding one array: each element a document."""
+    import ijson
+
+    with file.open("rb") as handle:
+        if handle.read(3) != codecs.BOM_UTF8:
+            handle.seek(0)
+        try:
+            # Floats as floats, as json reads them (an id that went through a float is refused
+            # later); integers stay exact.
+            for value in ijson.items(handle, "item", use_float=True):
+                yield Document(file, None, value)
+        except ijson.JSONError as err:
+            raise InputError(f"{file}: invalid JSON: {_first_line(err)}") from None
+        except RecursionError:
+            raise InputError(f"{file}: the JSON is {TOO_DEEP}") from None
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:200] if lines else type(err).__name__
 
 
 def id_text(value: object) -> object:

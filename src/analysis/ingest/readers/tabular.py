@@ -24,8 +24,6 @@ import codecs
 import csv
 import io
 import json
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from analysis.core import progress
 from analysis.core.errors import InputError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -59,6 +58,9 @@ class RawTable:
     frame: pd.DataFrame
     problems: list[RowProblem] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    #: Physical lines of the whole file, when a piece of it knows (:func:`read_chunks`): for a
+    #: progress bar over the pieces.
+    file_lines: int | None = None
 
     @property
     def duplicate_headers(self) -> set[str]:
@@ -105,11 +107,14 @@ def read_chunks(
     encoding: str | None = None,
     delimiter: str | None = None,
     rows: int = CHUNK_ROWS,
+    progress: bool = True,
 ) -> Iterator[RawTable]:
     """Read one raw file in pieces of about ``rows`` records, in file order.
 
     Together the pieces hold exactly the rows, numbers, problems and messages
-    :func:`read_table` gives (each piece repeats the file's messages). Only a CSV file the fast
+    :func:`read_table` gives (each piece repeats the file's messages). ``progress=False``: no
+    bar over the reading (the caller shows its own; each piece's ``file_lines`` says how many
+    lines the file has). Only a CSV file the fast
     path reads from disk is read in pieces, so at most a piece of it is in memory at a time;
     any other file (a spreadsheet, JSON, a file needing the exact reader or transcoding) comes
     as one piece.
@@ -132,6 +137,7 @@ def read_chunks(
     if stream is None:
         yield _read_csv(path, encoding, delimiter)
         return
+    stream.progress = progress
     pending: list[_Block] = []
     held, given = 0, False
     try:
@@ -515,6 +521,7 @@ class _Utf8Stream:
     sep: str
     header_cells: list[str]
     columns: list[str]
+    progress: bool = True  # a bar of its own over the rows read
 
     def blocks(self) -> Iterator[_Block]:
         """The records, block by block, numbered from the file's line breaks.
@@ -555,7 +562,8 @@ class _Utf8Stream:
             if reader.schema.names != [f"f{i}" for i in range(width)]:
                 raise _Untrusted
             records, line, taken, last = 0, 2, 0, None  # data starts on line 2
-            with _progress(self.path, self.source.lines) as bar:
+            bar = _progress(self.path, self.source.lines) if self.progress else progress.Silent()
+            with bar:
                 for batch in reader:
                     arrays = batch.columns
                     if records == 0 and batch.num_rows:
@@ -620,7 +628,7 @@ class _Utf8Stream:
         )
         if self.sep != ",":
             messages.append(f"delimiter {self.sep!r}")
-        return RawTable(self.path, frame, problems, messages)
+        return RawTable(self.path, frame, problems, messages, file_lines=self.source.lines)
 
 
 def _open_utf8(path: Path, source: _Utf8Source, delimiter: str | None) -> _Utf8Stream | None:
@@ -696,38 +704,16 @@ def _ragged_rows(
     return _records_frame(rows, numbers, columns)
 
 
-class _NoProgress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
 def _progress(path: Path, total: int):
-    """A tqdm bar over the rows of a big file, only on a terminal and outside CI; it appears
-    only once reading has taken a second."""
+    """A bar over the rows of a big file (:func:`analysis.core.progress.bar`: on a terminal,
+    outside CI, once reading has taken a second)."""
     try:
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
         big = False
-    if not big or "CI" in os.environ or not sys.stderr.isatty():
-        return _NoProgress()
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=f"reading {path.name}",
-        unit="rows",
-        unit_scale=True,
-        leave=False,
-        delay=1.0,
-        file=sys.stderr,
-        disable=False,  # decided above; tqdm's own guess can turn a real terminal off
-    )
+    if not big:
+        return progress.Silent()
+    return progress.bar(total, f"reading {path.name}")
 
 
 def _unique_headers(header: list[str]) -> list[str]:

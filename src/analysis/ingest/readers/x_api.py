@@ -35,6 +35,7 @@ for), so an account is never called visible by an answer that did not look.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +81,25 @@ class XRaw(RawTable):
 
 def read_x_api(path: Path, encoding: str | None = None) -> XRaw:
     """Read X API lookups from a file or folder; see the module docstring."""
+    return next(read_x_api_pieces(path, encoding, rows=None))
+
+
+def read_x_api_pieces(
+    path: Path, encoding: str | None = None, rows: int | None = 500_000
+) -> Iterator[XRaw]:
+    """:func:`read_x_api` in pieces of about ``rows`` records (``None``: one piece), so a
+    lookup file bigger than memory can be read (its documents are streamed,
+    :mod:`~analysis.ingest.readers.jsondocs`).
+
+    Together the pieces hold exactly the records :func:`read_x_api` gives, with the same
+    numbers, except that a record naming its item only by user id waits for the last piece:
+    only there are all the user objects of the source known (the last piece's ``users`` are
+    those such records need; the other pieces' are empty). The messages come with the last
+    piece."""
     state = _State()
     folder = path.is_dir()
+    waiting: list[tuple[int, list]] = []  # (number, record) of records named by user id
+    users: list[pd.DataFrame] = []
     for doc in iter_documents(path, encoding):
         first = state.number + 1
         if doc.error is not None:
@@ -92,11 +110,51 @@ def read_x_api(path: Path, encoding: str | None = None) -> XRaw:
             state.document(doc.value)
         if folder and state.number >= first:
             state.file_range(doc.file.name, first)
+        if rows is not None and len(state.rows) >= rows:
+            yield _piece(path, state, waiting, users)
     messages = [file_ranges(state.ranges)] if state.ranges else []
-    frame = pd.DataFrame(state.rows, columns=RECORD_COLUMNS, dtype=object)
-    frame.index = pd.Index(state.numbers, name="source_row", dtype="int64")
-    users = pd.DataFrame(state.users, columns=USER_COLUMNS, dtype=object)
-    return XRaw(path, frame, state.problems, messages, users=users)
+    if rows is None:  # one piece: every record as read
+        frame = _frame(state.rows, state.numbers)
+        all_users = pd.DataFrame(state.users, columns=USER_COLUMNS, dtype=object)
+        yield XRaw(path, frame, state.problems, messages, users=all_users)
+        return
+    last = _piece(path, state, waiting, users)
+    numbers = [n for n, _ in waiting] + list(last.frame.index)
+    frame = _frame([r for _, r in waiting] + last.frame.to_numpy().tolist(), numbers)
+    frame = frame.sort_index(kind="stable")
+    seen = pd.concat(users, ignore_index=True) if users else _no_users()
+    named = set(frame.loc[frame["target_kind"] == "user_id", "target"].dropna().astype(str))
+    seen = seen[seen["user_id"].astype(str).isin(named)].reset_index(drop=True)
+    yield XRaw(path, frame, last.problems, messages, users=seen)
+
+
+def _frame(records: list[list], numbers: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=RECORD_COLUMNS, dtype=object)
+    frame.index = pd.Index(numbers, name="source_row", dtype="int64")
+    return frame
+
+
+def _no_users() -> pd.DataFrame:
+    return pd.DataFrame(columns=USER_COLUMNS, dtype=object)
+
+
+def _piece(path: Path, state: _State, waiting: list, users: list[pd.DataFrame]) -> XRaw:
+    """The records read since the last piece, less those named by user id (kept in
+    ``waiting``); the user objects seen go to ``users``, compactly."""
+    kind = RECORD_COLUMNS.index("target_kind")
+    keep_rows, keep_numbers = [], []
+    for number, record in zip(state.numbers, state.rows, strict=True):
+        if record[kind] == "user_id":
+            waiting.append((number, record))
+        else:
+            keep_rows.append(record)
+            keep_numbers.append(number)
+    if state.users:
+        seen = pd.DataFrame(state.users, columns=USER_COLUMNS, dtype=object)
+        users.append(seen.astype("str"))  # Arrow-backed text: a few bytes a user
+    piece = XRaw(path, _frame(keep_rows, keep_numbers), state.problems, [], users=_no_users())
+    state.rows, state.numbers, state.problems, state.users = [], [], [], []
+    return piece
 
 
 class _State:
