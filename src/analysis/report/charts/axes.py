@@ -11,8 +11,10 @@ from collections.abc import Iterable
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter
 
+from analysis.report.charts.style import TEXT_COLOR
 from analysis.report.wording import fmt_date_short, labels_for
 
 
@@ -101,3 +103,28 @@ def pad_xlim(ax, xs: Iterable[float], pad: float = 0.04) -> None:
     lo, hi = float(values.min()), float(values.max())
     span = (hi - lo) or 1.0
     ax.set_xlim(lo - pad * span, hi + pad * span)
+
+
+def row_names(ax: Axes, rows: Iterable[float], names: list[str], *, narrow: bool, size: float,
+              above: float) -> None:  # fmt: skip
+    """The names of a chart's rows (bars, lanes): as y tick labels beside the plot when wide; on
+    a phone, where there is no room beside the bars, each name sits above its row, from the
+    left edge, ``above`` data units over the row's centre, in ``size`` points."""
+    rows = list(rows)
+    if not narrow:
+        ax.set_yticks(rows, names)
+        return
+    for y, name in zip(rows, names, strict=True):
+        ax.annotate(
+            name,
+            xy=(0, y - above),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=size,
+            color=TEXT_COLOR,
+            annotation_clip=False,
+        )
+    ax.set_yticks([])

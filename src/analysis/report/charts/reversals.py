@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.core.times import DEFAULT_TZ, in_zone, local_instant
-from analysis.report.charts.axes import date_axis, date_numbers, thousands
+from analysis.report.charts.axes import date_axis, date_numbers, row_names, thousands
 from analysis.report.charts.frame import (
     Canvas,
     Chart,
@@ -504,24 +504,9 @@ def _draw_panel(
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(len(lanes) - 0.5, -0.5 - (0.35 if drawn.narrow else 0.0))
     names = [shorten(lane, 40) for lane in lanes]
-    if drawn.narrow:
-        for i, name in enumerate(names):
-            ax.annotate(
-                name,
-                xy=(0, i - height / 2),
-                xycoords=("axes fraction", "data"),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=drawn.size.small,
-                color=TEXT_COLOR,
-                annotation_clip=False,
-            )
-        ax.set_yticks([])
-    else:
-        ax.set_yticks(range(len(lanes)), names)
-        ax.tick_params(axis="y", colors=TEXT_COLOR)
+    row_names(ax, range(len(lanes)), names, narrow=drawn.narrow, size=drawn.size.small,
+              above=height / 2)  # fmt: skip
+    ax.tick_params(axis="y", colors=TEXT_COLOR)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     date_axis(ax.xaxis, lang, drawn.tz, maxticks=3 if drawn.narrow else 6)

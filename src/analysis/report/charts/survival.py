@@ -31,6 +31,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from analysis.core.times import DEFAULT_TZ
+from analysis.report.charts.axes import row_names
 from analysis.report.charts.frame import (
     Canvas,
     Chart,
@@ -46,7 +47,7 @@ from analysis.report.charts.frame import (
     source_line,
 )
 from analysis.report.charts.labels import dodge
-from analysis.report.charts.style import EVENT_COLORS, MUTED, OKABE_ITO, TEXT_COLOR, size_of
+from analysis.report.charts.style import EVENT_COLORS, MUTED, OKABE_ITO, size_of
 from analysis.report.wording import fmt_int, label
 
 #: The columns of the chart's data, in order.
@@ -544,23 +545,7 @@ def draw_outcomes(drawn: Canvas, ax: Axes, bars: pd.DataFrame) -> list:
             f"{name} · {label('items_total', lang, n=fmt_int(t))}"
             for name, t in zip(names, total, strict=True)
         ]
-    if drawn.narrow:
-        # No room beside the bars on a phone: each order's name sits above its bar.
-        for yy, name in zip(y, names, strict=True):
-            ax.annotate(
-                name,
-                xy=(0, yy - 0.31),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=drawn.size.small,
-                color=TEXT_COLOR,
-                annotation_clip=False,
-            )
-        ax.set_yticks([])
-    else:
-        ax.set_yticks(y, names)
+    row_names(ax, y, names, narrow=drawn.narrow, size=drawn.size.small, above=0.31)
     ax.set_ylim(n - 0.5, -0.75 if drawn.narrow else -0.55)
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_locator(FixedLocator([0, 50, 100] if drawn.narrow else [0, 25, 50, 75, 100]))
