@@ -84,14 +84,19 @@ def _file_documents(file: Path, encoding: str | None) -> Iterator[Document]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            yield Document(file, number, json.loads(line))
-        except json.JSONDecodeError as err:
-            clipped = line if len(line) <= 80 else line[:79] + "…"
-            yield Document(file, number, error=f"invalid JSON: {err.msg}", text=clipped)
-        except RecursionError:
-            clipped = line if len(line) <= 80 else line[:79] + "…"
-            yield Document(file, number, error=f"JSON {TOO_DEEP}", text=clipped)
+        yield _line_document(file, number, line)
+
+
+def _line_document(file: Path, number: int, line: str) -> Document:
+    """One line of JSON Lines as a document, or as an error naming the line (clipped to 80
+    characters) when it is not JSON or nests too deep."""
+    try:
+        return Document(file, number, json.loads(line))
+    except json.JSONDecodeError as err:
+        error = f"invalid JSON: {err.msg}"
+    except RecursionError:
+        error = f"JSON {TOO_DEEP}"
+    return Document(file, number, error=error, text=line if len(line) <= 80 else line[:79] + "…")
 
 
 def _streamable(file: Path, encoding: str | None) -> str | None:
@@ -136,14 +141,7 @@ def _stream_lines(file: Path) -> Iterator[Document]:
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
-            try:
-                yield Document(file, number, json.loads(line))
-            except json.JSONDecodeError as err:
-                clipped = line if len(line) <= 80 else line[:79] + "…"
-                yield Document(file, number, error=f"invalid JSON: {err.msg}", text=clipped)
-            except RecursionError:
-                clipped = line if len(line) <= 80 else line[:79] + "…"
-                yield Document(file, number, error=f"JSON {TOO_DEEP}", text=clipped)
+            yield _line_document(file, number, line)
 
 
 def _stream_array(file: Path) -> Iterator[Document]:
